@@ -1,0 +1,27 @@
+# Compiler settings for wakeful's own targets. Consumers of the installed package get none of
+# this: only the C++20 requirement and the Asio definitions travel with wakeful::wakeful.
+
+set(CMAKE_CXX_STANDARD 20)
+set(CMAKE_CXX_STANDARD_REQUIRED ON)
+set(CMAKE_CXX_EXTENSIONS OFF)
+set(CMAKE_EXPORT_COMPILE_COMMANDS ON)
+
+if(wakeful_is_top_level AND NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
+  set(CMAKE_BUILD_TYPE Release CACHE STRING "Build type" FORCE)
+endif()
+
+# Warnings for code we write (never applied to consumers).
+add_library(wakeful_warnings INTERFACE)
+target_compile_options(wakeful_warnings INTERFACE -Wall -Wextra -Wpedantic
+  $<$<BOOL:${WAKEFUL_WERROR}>:-Werror>)
+
+# Sanitizers apply to everything in the build, so that the library, tests and tools agree.
+if(WAKEFUL_SANITIZER STREQUAL "address")
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+elseif(WAKEFUL_SANITIZER STREQUAL "thread")
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+elseif(NOT WAKEFUL_SANITIZER STREQUAL "")
+  message(FATAL_ERROR "WAKEFUL_SANITIZER must be empty, 'address' or 'thread', not '${WAKEFUL_SANITIZER}'")
+endif()

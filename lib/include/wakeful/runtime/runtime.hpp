@@ -1,0 +1,95 @@
+#pragma once
+// Runtime: a set of workers, one thread each, that run spawned tasks.
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "wakeful/block_on.hpp"
+#include "wakeful/future.hpp"
+#include "wakeful/runtime/metrics.hpp"
+#include "wakeful/task/join_handle.hpp"
+#include "wakeful/task/spawn.hpp"
+
+namespace wakeful {
+
+namespace detail {
+class RuntimeImpl;
+}  // namespace detail
+
+/// A thread-per-core executor. Each worker owns one thread, one run queue, one
+/// `asio::io_context` and an inbox for wakes and spawns from other threads; a task lives on
+/// the worker it was spawned on (its home) until it completes.
+///
+/// Destroying the runtime stops every worker and drops every unfinished task (each future is
+/// destroyed on its own worker's thread). Wakers and JoinHandles may outlive the runtime: waking
+/// a task of a stopped runtime does nothing, and its JoinHandle reports TaskCancelled.
+class Runtime {
+ public:
+  /// Starts `threads` workers (at least one; by default one per hardware thread).
+  explicit Runtime(std::size_t threads = default_threads());
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+  Runtime(Runtime&&) = delete;
+  Runtime& operator=(Runtime&&) = delete;
+  /// Stops the workers, drops every unfinished task and joins the threads.
+  ~Runtime();
+
+  /// Spawns `future`: on the calling worker when called from one of this runtime's workers,
+  /// otherwise on the workers in turn.
+  template <SpawnableFuture F>
+  JoinHandle<output_of<F>> spawn(F&& future) {
+    return detail::spawn_at(pick_home(), std::forward<F>(future));
+  }
+
+  /// Spawns `future` on worker `worker` (0-based). Throws std::out_of_range for a bad index.
+  template <SpawnableFuture F>
+  JoinHandle<output_of<F>> spawn_on(std::size_t worker, F&& future) {
+    return detail::spawn_at(home_at(worker), std::forward<F>(future));
+  }
+
+  /// Runs `future` as a task on this runtime and blocks the calling thread until it completes;
+  /// returns its output or rethrows its exception. Throws std::logic_error on a worker thread.
+  template <SpawnableFuture F>
+  output_of<F> block_on(F&& future) {
+    detail::forbid_blocking_on_worker("Runtime::block_on");
+    return wakeful::block_on(spawn(std::forward<F>(future)));
+  }
+
+  /// Number of workers.
+  [[nodiscard]] std::size_t threads() const noexcept;
+
+  /// A snapshot of every worker's counters, indexed by worker.
+  [[nodiscard]] std::vector<WorkerMetrics> metrics() const;
+
+  /// The runtime whose worker runs the calling thread, or nullptr.
+  [[nodiscard]] static Runtime* current() noexcept;
+
+  /// The index of the worker running the calling thread, if any.
+  [[nodiscard]] static std::optional<std::size_t> current_worker_index() noexcept;
+
+  /// One per hardware thread (at least one).
+  [[nodiscard]] static std::size_t default_threads() noexcept;
+
+ private:
+  detail::WorkerShared* pick_home() noexcept;
+  detail::WorkerShared* home_at(std::size_t worker) const;
+
+  std::unique_ptr<detail::RuntimeImpl> impl_;
+};
+
+/// Spawns `future` on worker `worker` of the calling thread's runtime. Throws std::logic_error
+/// outside a runtime and std::out_of_range for a bad index.
+template <SpawnableFuture F>
+JoinHandle<output_of<F>> spawn_on(std::size_t worker, F&& future) {
+  Runtime* runtime = Runtime::current();
+  if (runtime == nullptr) {
+    throw std::logic_error("wakeful::spawn_on called outside a runtime worker (use Runtime::spawn_on)");
+  }
+  return runtime->spawn_on(worker, std::forward<F>(future));
+}
+
+}  // namespace wakeful

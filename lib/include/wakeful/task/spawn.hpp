@@ -1,0 +1,36 @@
+#pragma once
+// spawn: run a future as an independent task on the current worker.
+
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+
+#include "wakeful/detail/task_cell.hpp"
+#include "wakeful/future.hpp"
+#include "wakeful/task/join_handle.hpp"
+
+namespace wakeful {
+
+namespace detail {
+template <Future F>
+JoinHandle<output_of<F>> spawn_at(WorkerShared* home, F&& future) {
+  using Cell = TaskCell<std::decay_t<F>>;
+  auto* cell = new Cell(std::forward<F>(future));
+  submit_task(cell, home);
+  return JoinHandle<output_of<F>>(cell);
+}
+}  // namespace detail
+
+/// Spawns `future` as a task on the calling worker and returns its JoinHandle. The task stays
+/// on that worker for its whole life (use Runtime::spawn_on to choose another). Costs one
+/// allocation. Throws std::logic_error when the calling thread is not a runtime worker.
+template <SpawnableFuture F>
+JoinHandle<output_of<F>> spawn(F&& future) {
+  detail::WorkerShared* home = detail::current_home();
+  if (home == nullptr) {
+    throw std::logic_error("wakeful::spawn called outside a runtime worker (use Runtime::spawn)");
+  }
+  return detail::spawn_at(home, std::forward<F>(future));
+}
+
+}  // namespace wakeful

@@ -1,0 +1,125 @@
+// Runtime: starts one thread per worker and, on destruction, stops them and drops every task.
+
+#include "wakeful/runtime/runtime.hpp"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "worker.hpp"
+
+namespace wakeful {
+
+namespace detail {
+
+class RuntimeImpl {
+ public:
+  RuntimeImpl(Runtime& runtime, std::size_t threads) {
+    workers_.reserve(threads);
+    for (std::size_t i = 0; i < threads; ++i) {
+      workers_.push_back(std::make_unique<Worker>(runtime, i));
+    }
+    try {
+      threads_.reserve(threads);
+      for (auto& worker : workers_) {
+        threads_.emplace_back([w = worker.get()] { w->run(); });
+        const std::string name = "wakeful-w" + std::to_string(worker->index());
+        pthread_setname_np(threads_.back().native_handle(), name.c_str());
+      }
+    } catch (...) {
+      shutdown();
+      throw;
+    }
+  }
+  RuntimeImpl(const RuntimeImpl&) = delete;
+  RuntimeImpl& operator=(const RuntimeImpl&) = delete;
+  ~RuntimeImpl() { shutdown(); }
+
+  [[nodiscard]] std::size_t size() const noexcept { return workers_.size(); }
+  [[nodiscard]] Worker& worker(std::size_t i) const noexcept { return *workers_[i]; }
+  [[nodiscard]] std::size_t next_index() noexcept {
+    return next_.fetch_add(1, std::memory_order_relaxed) % workers_.size();
+  }
+
+ private:
+  // Each worker drops its own tasks on its own thread; what reaches an inbox after its worker
+  // stopped is dropped here, once no worker runs any more.
+  void shutdown() {
+    for (auto& worker : workers_) {
+      worker->request_stop();
+    }
+    for (auto& thread : threads_) {
+      thread.join();
+    }
+    threads_.clear();
+    for (auto& worker : workers_) {
+      worker->close_inbox();
+    }
+    workers_.clear();
+  }
+
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::thread> threads_;
+  std::atomic<std::size_t> next_{0};
+};
+
+void forbid_blocking_on_worker(const char* what) {
+  if (current_worker != nullptr) {
+    throw std::logic_error(std::string("wakeful: ") + what +
+                           " called on a runtime worker thread; it would block every task of that worker");
+  }
+}
+
+}  // namespace detail
+
+Runtime::Runtime(std::size_t threads)
+    : impl_(std::make_unique<detail::RuntimeImpl>(*this, std::max<std::size_t>(threads, 1))) {}
+
+Runtime::~Runtime() = default;
+
+std::size_t Runtime::threads() const noexcept { return impl_->size(); }
+
+std::vector<WorkerMetrics> Runtime::metrics() const {
+  std::vector<WorkerMetrics> all;
+  all.reserve(impl_->size());
+  for (std::size_t i = 0; i < impl_->size(); ++i) {
+    all.push_back(impl_->worker(i).metrics());
+  }
+  return all;
+}
+
+Runtime* Runtime::current() noexcept {
+  return detail::current_worker != nullptr ? &detail::current_worker->runtime() : nullptr;
+}
+
+std::optional<std::size_t> Runtime::current_worker_index() noexcept {
+  if (detail::current_worker == nullptr) {
+    return std::nullopt;
+  }
+  return detail::current_worker->index();
+}
+
+std::size_t Runtime::default_threads() noexcept { return std::max(1U, std::thread::hardware_concurrency()); }
+
+detail::WorkerShared* Runtime::pick_home() noexcept {
+  detail::Worker* worker = detail::current_worker;
+  if (worker != nullptr && &worker->runtime() == this) {
+    return worker->shared();
+  }
+  return impl_->worker(impl_->next_index()).shared();
+}
+
+detail::WorkerShared* Runtime::home_at(std::size_t worker) const {
+  if (worker >= impl_->size()) {
+    throw std::out_of_range("wakeful: Runtime::spawn_on worker " + std::to_string(worker) + " of " +
+                            std::to_string(impl_->size()));
+  }
+  return impl_->worker(worker).shared();
+}
+
+}  // namespace wakeful

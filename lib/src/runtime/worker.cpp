@@ -1,0 +1,252 @@
+// The worker loop: run ready tasks in batches, turn the I/O reactor between batches, park on the
+// io_context when nothing is ready, and drop every owned task at shutdown.
+
+#include "worker.hpp"
+
+#include <cassert>
+
+#include <asio/post.hpp>
+
+#include "task_state.hpp"
+#include "wakeful/coop.hpp"
+
+namespace wakeful::detail {
+
+thread_local Worker* current_worker = nullptr;
+
+namespace {
+// Tasks run between two non-blocking turns of the reactor; tokio's event_interval, so that
+// ready I/O is noticed promptly even when the run queue never empties.
+constexpr std::size_t event_interval = 61;
+}  // namespace
+
+// --- WorkerShared ---------------------------------------------------------------------------
+
+bool WorkerShared::push(TaskHeader* task) {
+  const std::lock_guard lock(mutex_);
+  if (closed_) {
+    return false;
+  }
+  inbox_.push_back(task);
+  has_tasks_.store(true, std::memory_order_relaxed);
+  if (parked_) {
+    parked_ = false;
+    post_unpark();
+  }
+  return true;
+}
+
+void WorkerShared::unpark() {
+  const std::lock_guard lock(mutex_);
+  if (!closed_ && parked_) {
+    parked_ = false;
+    post_unpark();
+  }
+}
+
+// An empty handler is enough: running it makes the worker's io_context.run_one() return.
+void WorkerShared::post_unpark() {
+  asio::post(*io_, [] {});
+}
+
+void WorkerShared::take(std::vector<TaskHeader*>& out) {
+  assert(out.empty());
+  const std::lock_guard lock(mutex_);
+  out.swap(inbox_);
+  has_tasks_.store(false, std::memory_order_relaxed);
+}
+
+bool WorkerShared::prepare_park(const std::atomic<bool>& stop) {
+  const std::lock_guard lock(mutex_);
+  if (!inbox_.empty() || stop.load(std::memory_order_relaxed)) {
+    return false;
+  }
+  parked_ = true;
+  return true;
+}
+
+void WorkerShared::finish_park() {
+  const std::lock_guard lock(mutex_);
+  parked_ = false;
+}
+
+void WorkerShared::close(std::vector<TaskHeader*>& out) {
+  const std::lock_guard lock(mutex_);
+  closed_ = true;
+  io_ = nullptr;
+  out.swap(inbox_);
+  has_tasks_.store(false, std::memory_order_relaxed);
+}
+
+// --- scheduling entry points ------------------------------------------------------------------
+
+void schedule(TaskHeader* task) {
+  Worker* worker = current_worker;
+  if (worker != nullptr && worker->shared() == task->home) {
+    worker->schedule_local(task);
+  } else if (!task->home->push(task)) {
+    release_rejected(task);
+  }
+}
+
+WorkerShared* current_home() noexcept { return current_worker != nullptr ? current_worker->shared() : nullptr; }
+
+void submit_task(TaskHeader* task, WorkerShared* home) {
+  task->home = home;
+  home->ref();
+  Worker* worker = current_worker;
+  if (worker != nullptr && worker->shared() == home) {
+    worker->adopt(task);
+  } else if (!home->push(task)) {
+    release_rejected(task);
+  }
+}
+
+// --- Worker -------------------------------------------------------------------------------------
+
+Worker::Worker(Runtime& runtime, std::size_t index)
+    : runtime_(runtime),
+      index_(index),
+      work_guard_(asio::make_work_guard(io_)),
+      shared_(new WorkerShared(*this, io_)) {}
+
+Worker::~Worker() {
+  assert(owned_.empty() && queue_.empty());
+  shared_->unref();
+}
+
+void Worker::run() {
+  current_worker = this;
+  while (!stop_.load(std::memory_order_relaxed)) {
+    for (std::size_t n = 0; n < event_interval; ++n) {
+      TaskHeader* task = queue_.pop();
+      if (task == nullptr) {
+        break;
+      }
+      run_task(task);
+    }
+    drain_inbox();
+    if (queue_.empty()) {
+      park();
+    } else {
+      io_polls_.add();
+      io_.poll();
+    }
+  }
+  shutdown();
+  current_worker = nullptr;
+}
+
+void Worker::request_stop() {
+  stop_.store(true, std::memory_order_relaxed);
+  shared_->unpark();
+}
+
+void Worker::run_task(TaskHeader* task) {
+  if (transition_to_running(task)) {
+    task->vtable->cancel(task);
+    finish(task, 2);
+    return;
+  }
+  polls_.add();
+  bool done = false;
+  {
+    const coop::BudgetScope budget;
+    done = task->vtable->poll(task);
+  }
+  if (done) {
+    finish(task, 2);
+    return;
+  }
+  switch (transition_after_pending(task)) {
+    case AfterPending::idle:
+      return;
+    case AfterPending::requeue:
+      schedule_local(task);
+      return;
+    case AfterPending::cancel:
+      task->vtable->cancel(task);
+      finish(task, 2);
+      return;
+  }
+}
+
+// The output is stored (or the future cancelled): publish COMPLETE, leave the owner list and
+// drop `references` (the list's, plus the poller's when the task came from the run queue).
+void Worker::finish(TaskHeader* task, std::uint64_t references) noexcept {
+  transition_to_complete(task);
+  owned_.remove(task);
+  tasks_completed_.add();
+  task_ref_dec(task, references);
+}
+
+void Worker::drain_inbox() {
+  if (!shared_->maybe_has_tasks()) {
+    return;
+  }
+  shared_->take(drained_);
+  for (TaskHeader* task : drained_) {
+    if (task->bound) {
+      wakes_remote_.add();
+    } else {
+      bind(task);
+    }
+    queue_.push(task);
+  }
+  drained_.clear();
+}
+
+void Worker::park() {
+  if (!shared_->prepare_park(stop_)) {
+    return;
+  }
+  parks_.add();
+  io_.run_one();
+  shared_->finish_park();
+  io_.poll();  // whatever else became ready meanwhile
+}
+
+// Drops every task this worker owns. Destroying a future may wake, spawn or drop other tasks,
+// so loop until the owner list, the run queue and the inbox stay empty.
+void Worker::shutdown() {
+  for (;;) {
+    drain_inbox();
+    if (owned_.empty() && queue_.empty()) {
+      return;
+    }
+    while (!owned_.empty()) {
+      TaskHeader* task = owned_.front();
+      const bool taken = transition_to_shutdown(task);
+      assert(taken);
+      (void)taken;
+      task->vtable->cancel(task);
+      finish(task, 1);  // the owner list's reference; a queued entry keeps its own
+    }
+    while (TaskHeader* task = queue_.pop()) {
+      task_ref_dec(task, 1);  // the queue's reference of a task now complete
+    }
+  }
+}
+
+void Worker::close_inbox() {
+  std::vector<TaskHeader*> late;
+  shared_->close(late);
+  for (TaskHeader* task : late) {
+    release_rejected(task);
+  }
+}
+
+WorkerMetrics Worker::metrics() const noexcept {
+  WorkerMetrics m;
+  const std::uint64_t completed = tasks_completed_.get();  // first, so alive never goes negative
+  m.tasks_spawned = tasks_spawned_.get();
+  m.tasks_alive = m.tasks_spawned - completed;
+  m.polls = polls_.get();
+  m.wakes_local = wakes_local_.get();
+  m.wakes_remote = wakes_remote_.get();
+  m.parks = parks_.get();
+  m.io_polls = io_polls_.get();
+  return m;
+}
+
+}  // namespace wakeful::detail

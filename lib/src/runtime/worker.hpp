@@ -1,0 +1,161 @@
+#pragma once
+// A worker: one thread, one asio::io_context, one local run queue, one inbox.
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+
+#include "owned_tasks.hpp"
+#include "run_queue.hpp"
+#include "wakeful/detail/task_header.hpp"
+#include "wakeful/runtime/metrics.hpp"
+
+namespace wakeful {
+class Runtime;
+}  // namespace wakeful
+
+namespace wakeful::detail {
+
+class Worker;
+
+/// The part of a worker that other threads reach through tasks: the inbox for remote wakes and
+/// spawns, and the means to unpark the worker. Reference counted (the runtime holds one
+/// reference, every task another) so that a waker that outlives the runtime can still be woken
+/// safely: once the runtime has shut down, the inbox is closed and refuses tasks.
+class WorkerShared {
+ public:
+  WorkerShared(Worker& worker, asio::io_context& io) noexcept : worker_(&worker), io_(&io) {}
+
+  void ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void unref() noexcept {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      delete this;
+    }
+  }
+
+  /// Queues a notified task from any thread and unparks the worker. False when the inbox is
+  /// closed: the caller must release the task (release_rejected).
+  bool push(TaskHeader* task);
+
+  /// Wakes the worker if it is parked.
+  void unpark();
+
+  /// Moves the queued tasks into `out` (which must be empty). Worker thread, or any thread once
+  /// the worker has stopped.
+  void take(std::vector<TaskHeader*>& out);
+
+  /// True when tasks may be waiting (a hint, read without the lock).
+  [[nodiscard]] bool maybe_has_tasks() const noexcept { return has_tasks_.load(std::memory_order_relaxed); }
+
+  /// Marks the worker as about to block; false (and no mark) if tasks are waiting or a stop was
+  /// requested, in which case it must not block.
+  bool prepare_park(const std::atomic<bool>& stop);
+  void finish_park();
+
+  /// Refuses all later pushes and hands back the tasks still queued.
+  void close(std::vector<TaskHeader*>& out);
+
+  [[nodiscard]] Worker* worker() const noexcept { return worker_; }
+
+ private:
+  ~WorkerShared() = default;
+
+  void post_unpark();
+
+  std::atomic<std::size_t> refs_{1};
+  Worker* worker_;
+  asio::io_context* io_;  // valid until close()
+  std::mutex mutex_;
+  std::vector<TaskHeader*> inbox_;
+  std::atomic<bool> has_tasks_{false};
+  bool parked_ = false;
+  bool closed_ = false;
+};
+
+/// A counter with one writer: increments are plain loads and stores, reads may come from any
+/// thread.
+class Counter {
+ public:
+  void add(std::uint64_t n = 1) noexcept {
+    value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  [[nodiscard]] std::uint64_t get() const noexcept { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::uint64_t> value_{0};
+};
+
+class Worker {
+ public:
+  Worker(Runtime& runtime, std::size_t index);
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+  ~Worker();
+
+  /// The thread body: runs tasks until a stop is requested, then drops every task it owns.
+  void run();
+
+  /// Asks the worker to stop (any thread).
+  void request_stop();
+
+  /// Queues a notified task; the calling thread must be this worker's.
+  void schedule_local(TaskHeader* task) {
+    wakes_local_.add();
+    queue_.push(task);
+  }
+
+  /// Takes ownership of a freshly submitted task and queues it; this worker's thread only.
+  void adopt(TaskHeader* task) {
+    bind(task);
+    queue_.push(task);
+  }
+
+  [[nodiscard]] WorkerShared* shared() const noexcept { return shared_; }
+  [[nodiscard]] Runtime& runtime() const noexcept { return runtime_; }
+  [[nodiscard]] std::size_t index() const noexcept { return index_; }
+  [[nodiscard]] asio::io_context& io() noexcept { return io_; }
+  [[nodiscard]] WorkerMetrics metrics() const noexcept;
+
+  /// Cancels the tasks that reached this worker's inbox after it stopped, then closes the inbox.
+  /// Called by the runtime, on its own thread, once every worker thread has exited.
+  void close_inbox();
+
+ private:
+  void bind(TaskHeader* task) noexcept {
+    owned_.push_back(task);
+    tasks_spawned_.add();
+  }
+  void run_task(TaskHeader* task);
+  void finish(TaskHeader* task, std::uint64_t references) noexcept;
+  void drain_inbox();
+  void park();
+  void shutdown();
+
+  Runtime& runtime_;
+  std::size_t index_;
+  asio::io_context io_{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work_guard_;
+  WorkerShared* shared_;
+  RunQueue queue_;
+  OwnedTasks owned_;
+  std::vector<TaskHeader*> drained_;  // reused buffer for inbox batches
+  std::atomic<bool> stop_{false};
+
+  Counter tasks_spawned_;
+  Counter tasks_completed_;
+  Counter polls_;
+  Counter wakes_local_;
+  Counter wakes_remote_;
+  Counter parks_;
+  Counter io_polls_;
+};
+
+/// The worker whose thread this is, or nullptr.
+extern thread_local Worker* current_worker;
+
+}  // namespace wakeful::detail

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages wakeful needs to build, test and benchmark, and nothing
+# else. Packages already present are left alone; when every one is present this does nothing
+# (and needs neither root nor the network).
+set -euo pipefail
+
+packages=(
+  # build
+  cmake ninja-build g++ clang
+  # sanitizer runtimes for clang (asan, ubsan, tsan)
+  libclang-rt-14-dev
+  # libraries
+  libasio-dev node-llhttp doctest-dev
+  # load tests and the side-by-side reference server
+  wrk nginx-light
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}" >&2
+if [ "$(id -u)" -eq 0 ]; then
+  sudo=()
+elif command -v sudo >/dev/null 2>&1; then
+  sudo=(sudo)
+else
+  echo "setup: missing packages (${missing[*]}) and no root or sudo to install them" >&2
+  exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine may have empty package lists; refresh them once if the install fails.
+if ! "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"; then
+  "${sudo[@]}" apt-get update
+  "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+fi
