@@ -12,6 +12,7 @@
 
 #include "owned_tasks.hpp"
 #include "run_queue.hpp"
+#include "wakeful/detail/mutex.hpp"
 #include "wakeful/detail/task_header.hpp"
 #include "wakeful/runtime/metrics.hpp"
 
@@ -70,7 +71,7 @@ class WorkerShared {
   std::atomic<std::size_t> refs_{1};
   Worker* worker_;
   asio::io_context* io_;  // valid until close()
-  std::mutex mutex_;
+  Mutex mutex_;
   std::vector<TaskHeader*> inbox_;
   std::atomic<bool> has_tasks_{false};
   bool parked_ = false;

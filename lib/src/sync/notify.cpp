@@ -3,6 +3,7 @@
 #include "wakeful/sync/notify.hpp"
 
 #include <cassert>
+#include <mutex>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -27,7 +28,7 @@ constexpr std::uint64_t generation(std::uint64_t word) noexcept { return word & 
 
 // --- Notify ---------------------------------------------------------------------------------------
 
-Notify::~Notify() { assert(head_ == nullptr && "a Notified future outlived its Notify"); }
+Notify::~Notify() { assert(waiters_.empty() && "a Notified future outlived its Notify"); }
 
 Notified Notify::notified() noexcept { return Notified(*this, generation(state_.load(std::memory_order_seq_cst))); }
 
@@ -50,7 +51,7 @@ void Notify::notify_one() {
 }
 
 Waker Notify::notify_one_locked() {
-  Notified* waiter = head_;
+  Notified* waiter = waiters_.pop_front();
   if (waiter == nullptr) {
     // EMPTY or NOTIFIED: a lock-free first poll may take a permit meanwhile.
     std::uint64_t word = state_.load(std::memory_order_seq_cst);
@@ -58,8 +59,7 @@ Waker Notify::notify_one_locked() {
     }
     return {};
   }
-  unlink(waiter);
-  if (head_ == nullptr) {  // WAITING, which nothing changes without the lock
+  if (waiters_.empty()) {  // WAITING, which nothing changes without the lock
     state_.store(set_state(state_.load(std::memory_order_relaxed), state_empty), std::memory_order_seq_cst);
   }
   waiter->notification_.store(Notified::Notification::one, std::memory_order_release);
@@ -74,8 +74,7 @@ void Notify::notify_waiters() {
     if (get_state(word) == state_waiting) {
       state_.store(set_state(word, state_empty), std::memory_order_seq_cst);
     }
-    while (Notified* waiter = head_) {
-      unlink(waiter);
+    while (Notified* waiter = waiters_.pop_front()) {
       waiter->notification_.store(Notified::Notification::all, std::memory_order_release);
       wakers.push_back(std::move(waiter->waker_));
     }
@@ -83,19 +82,6 @@ void Notify::notify_waiters() {
   for (Waker& waker : wakers) {
     std::move(waker).wake();
   }
-}
-
-void Notify::push_back(Notified* waiter) noexcept {
-  waiter->prev_ = tail_;
-  waiter->next_ = nullptr;
-  (tail_ != nullptr ? tail_->next_ : head_) = waiter;
-  tail_ = waiter;
-}
-
-void Notify::unlink(Notified* waiter) noexcept {
-  (waiter->prev_ != nullptr ? waiter->prev_->next_ : head_) = waiter->next_;
-  (waiter->next_ != nullptr ? waiter->next_->prev_ : tail_) = waiter->prev_;
-  waiter->prev_ = waiter->next_ = nullptr;
 }
 
 // --- Notified -------------------------------------------------------------------------------------
@@ -115,9 +101,9 @@ Notified::~Notified() {
     const std::lock_guard lock(notify_->mutex_);
     switch (notification_.load(std::memory_order_relaxed)) {
       case Notification::none: {
-        notify_->unlink(this);
+        notify_->waiters_.remove(this);
         const std::uint64_t word = notify_->state_.load(std::memory_order_relaxed);
-        if (notify_->head_ == nullptr && get_state(word) == state_waiting) {
+        if (notify_->waiters_.empty() && get_state(word) == state_waiting) {
           notify_->state_.store(set_state(word, state_empty), std::memory_order_seq_cst);
         }
         break;
@@ -195,7 +181,7 @@ Poll<void> Notified::poll(Context& cx) {
     }
   }
   waker_ = cx.waker();
-  notify_->push_back(this);
+  notify_->waiters_.push_back(this);
   stage_ = Stage::waiting;
   return Pending;
 }

@@ -1,7 +1,7 @@
 #pragma once
 // mpsc: a bounded multi-producer, single-consumer channel (tokio::sync::mpsc::channel).
 //
-// One mutex guards the channel: the buffer (at most `capacity` messages), the receiver's
+// One lock (detail::Mutex) guards the channel: the buffer (at most `capacity` messages), the receiver's
 // waker, and a FIFO list of senders waiting for room. A waiting sender's message lives in its
 // Send future; when the receiver takes a message out of a full buffer, it moves the oldest
 // waiting message into the freed slot and wakes that sender. So senders are served in order,
@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "wakeful/coop.hpp"
+#include "wakeful/detail/intrusive_list.hpp"
+#include "wakeful/detail/mutex.hpp"
 #include "wakeful/detail/ring.hpp"
 #include "wakeful/future.hpp"
 #include "wakeful/waker.hpp"
@@ -49,31 +51,23 @@ class Chan {
   explicit Chan(std::size_t capacity) : capacity_(capacity) {}
 
   // Everything below is guarded by mutex_.
-  std::mutex mutex_;
+  wakeful::detail::Mutex mutex_;
   const std::size_t capacity_;
   wakeful::detail::Ring<T> buffer_;
   std::size_t senders_ = 1;
   bool closed_ = false;  // the receiver closed or was dropped
   Waker rx_waker_;
   bool rx_waiting_ = false;
-  SendWaiter<T>* head_ = nullptr;  // oldest waiting sender
-  SendWaiter<T>* tail_ = nullptr;
+  wakeful::detail::IntrusiveList<SendWaiter<T>, &SendWaiter<T>::prev, &SendWaiter<T>::next> waiters_;  // FIFO
 
-  [[nodiscard]] bool has_room() const noexcept { return buffer_.size() < capacity_ && head_ == nullptr; }
+  [[nodiscard]] bool has_room() const noexcept { return buffer_.size() < capacity_ && waiters_.empty(); }
 
   void enqueue(SendWaiter<T>* waiter) noexcept {
-    waiter->prev = tail_;
-    waiter->next = nullptr;
-    (tail_ != nullptr ? tail_->next : head_) = waiter;
-    tail_ = waiter;
+    waiters_.push_back(waiter);
     waiter->state = SendWaiter<T>::State::queued;
   }
 
-  void unlink(SendWaiter<T>* waiter) noexcept {
-    (waiter->prev != nullptr ? waiter->prev->next : head_) = waiter->next;
-    (waiter->next != nullptr ? waiter->next->prev : tail_) = waiter->prev;
-    waiter->prev = waiter->next = nullptr;
-  }
+  void unlink(SendWaiter<T>* waiter) noexcept { waiters_.remove(waiter); }
 
   /// Takes the receiver's waker if it waits (to be woken after unlocking).
   Waker take_rx_waker() noexcept {
@@ -88,8 +82,7 @@ class Chan {
   /// returned waker belongs to that sender.
   T pop(Waker& admitted) {
     T message = buffer_.pop_front();
-    if (SendWaiter<T>* waiter = head_) {
-      unlink(waiter);
+    if (SendWaiter<T>* waiter = waiters_.pop_front()) {
       buffer_.push_back(std::move(*waiter->message));
       waiter->message.reset();
       waiter->state = SendWaiter<T>::State::delivered;
@@ -101,8 +94,7 @@ class Chan {
   /// Refuses every waiting sender (their messages stay in their futures); returns their wakers.
   std::vector<Waker> refuse_waiters() {
     std::vector<Waker> wakers;
-    while (SendWaiter<T>* waiter = head_) {
-      unlink(waiter);
+    while (SendWaiter<T>* waiter = waiters_.pop_front()) {
       waiter->state = SendWaiter<T>::State::refused;
       wakers.push_back(std::move(waiter->waker));
     }
@@ -125,18 +117,17 @@ std::pair<Sender<T>, Receiver<T>> channel(std::size_t capacity) {
 
 /// The future returned by Sender::send: completes with std::nullopt once the message is in the
 /// channel, or with the message back if the receiver is gone. Spends one unit of cooperative
-/// budget. Dropping it while it waits for room withdraws the message.
+/// budget. Dropping it while it waits for room withdraws the message. It borrows the channel
+/// from its Sender (as Rust's `send(&self)` does): the Sender must outlive it.
 template <class T>
 class [[nodiscard]] Send {
   using Waiter = detail::SendWaiter<T>;
   using State = typename Waiter::State;
 
  public:
-  Send(std::shared_ptr<detail::Chan<T>> chan, T message) : chan_(std::move(chan)) {
-    waiter_.message.emplace(std::move(message));
-  }
+  Send(detail::Chan<T>& chan, T message) : chan_(&chan) { waiter_.message.emplace(std::move(message)); }
   /// Moving is allowed before the first poll only (afterwards the future may be in the list).
-  Send(Send&& other) noexcept : chan_(std::move(other.chan_)) {
+  Send(Send&& other) noexcept : chan_(other.chan_) {
     assert(other.waiter_.state == State::unqueued);
     if (other.waiter_.message) {
       waiter_.message.emplace(std::move(*other.waiter_.message));
@@ -200,7 +191,7 @@ class [[nodiscard]] Send {
     return message;
   }
 
-  std::shared_ptr<detail::Chan<T>> chan_;
+  detail::Chan<T>* chan_;
   Waiter waiter_;
 };
 
@@ -230,10 +221,11 @@ class Sender {
   }
   ~Sender() { release(); }
 
-  /// A future that puts `message` in the channel, waiting for room if it is full.
+  /// A future that puts `message` in the channel, waiting for room if it is full. This sender
+  /// must outlive the future.
   Send<T> send(T message) const {
     require_chan();
-    return Send<T>(chan_, std::move(message));
+    return Send<T>(*chan_, std::move(message));
   }
 
   /// Puts `message` in the channel if there is room now. Returns std::nullopt when sent, or the

@@ -11,8 +11,9 @@
 
 #include <atomic>
 #include <cstdint>
-#include <mutex>
 
+#include "wakeful/detail/intrusive_list.hpp"
+#include "wakeful/detail/mutex.hpp"
 #include "wakeful/future.hpp"
 #include "wakeful/waker.hpp"
 
@@ -75,16 +76,13 @@ class Notify {
  private:
   friend class Notified;
 
-  void push_back(Notified* waiter) noexcept;
-  void unlink(Notified* waiter) noexcept;
   /// With the mutex held: hands one notification to the oldest waiter (returning its waker to be
   /// woken after unlocking) or stores the permit.
   Waker notify_one_locked();
 
   std::atomic<std::uint64_t> state_{0};
-  std::mutex mutex_;
-  Notified* head_ = nullptr;  // oldest waiter
-  Notified* tail_ = nullptr;
+  detail::Mutex mutex_;
+  detail::IntrusiveList<Notified, &Notified::prev_, &Notified::next_> waiters_;  // FIFO, guarded by mutex_
 };
 
 }  // namespace wakeful

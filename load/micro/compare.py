@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Runs wakeful-micro and the Rust reference side by side and prints the ratios.
+
+    load/micro/compare.py [--rounds 3] [--quick] [workload ...]
+
+Builds wakeful-micro (release preset) and the reference in ../shared/reference/rust-micro
+(tokio 1.24 and futures 0.3 from Debian's crates, offline), then runs each workload alternately,
+reference then wakeful, for several rounds, with the malloc settings of WORKLOADS.md for both.
+Each program run reports the median of its own measured runs; the table shows the median of
+those medians over the rounds, and the ratio wakeful / reference (below 1: wakeful is faster).
+Results go to stdout and to load/results/micro-<time>.{csv,md}.
+"""
+
+import argparse
+import csv
+import io
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+REFERENCE = ROOT.parent / "shared" / "reference" / "rust-micro"
+WAKEFUL = ROOT / "build" / "release" / "load" / "micro" / "wakeful-micro"
+CARGO_TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", "/tmp/rust-micro-target"))
+REFERENCE_BIN = CARGO_TARGET / "release" / "anchors-micro"
+MALLOC_ENV = {
+    "MALLOC_TRIM_THRESHOLD_": "4294967295",
+    "MALLOC_TOP_PAD_": "1073741824",
+    "MALLOC_MMAP_THRESHOLD_": "33554432",
+}
+WORKLOADS = ["spawn", "pingpong", "yield"]
+# wakeful's runtime flavour -> the reference's flavours it is compared with (first = primary).
+FLAVOURS = {"1thread": ["ct_enable_all", "ct_no_drivers"], "2threads": ["mt2_enable_all"]}
+
+
+def build():
+    subprocess.run(["cmake", "--preset", "release"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["cmake", "--build", "--preset", "release", "--target", "wakeful-micro"], cwd=ROOT, check=True)
+    env = dict(os.environ, CARGO_TARGET_DIR=str(CARGO_TARGET))
+    subprocess.run(["cargo", "build", "--release", "--locked", "--offline"], cwd=REFERENCE, env=env, check=True)
+
+
+def run(binary, workload, quick):
+    args = [str(binary), workload] + (["--quick"] if quick else [])
+    env = dict(os.environ, **MALLOC_ENV)
+    out = subprocess.run(args, env=env, check=True, capture_output=True, text=True).stdout
+    return list(csv.DictReader(io.StringIO(out)))
+
+
+def reference_name(variant):
+    """The reference's variant name for a wakeful variant, for each compared flavour."""
+    base, _, flavour = variant.rpartition("/")
+    names = []
+    for ref_flavour in FLAVOURS.get(flavour, []):
+        for prefix in ("", "tokio_"):
+            names.append((f"{prefix}{base}/{ref_flavour}", ref_flavour))
+    return names
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("workloads", nargs="*", default=WORKLOADS)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test, not a measurement")
+    parser.add_argument("--no-build", action="store_true")
+    args = parser.parse_args()
+    if not args.no_build:
+        build()
+
+    # (side, workload, variant, N) -> medians over rounds; also polls per op
+    medians = {}
+    polls = {}
+    for workload in args.workloads:
+        for round_no in range(args.rounds):
+            for side, binary in (("reference", REFERENCE_BIN), ("wakeful", WAKEFUL)):
+                print(f"# {workload} round {round_no + 1}/{args.rounds}: {side}", file=sys.stderr, flush=True)
+                for row in run(binary, workload, args.quick):
+                    key = (side, row["workload"], row["variant"], row["N"])
+                    medians.setdefault(key, []).append(float(row["median_ns_per_op"]))
+                    polls[key] = row["polls_per_op"]
+
+    rows = []
+    for (side, workload, variant, n), values in medians.items():
+        if side != "wakeful":
+            continue
+        ours = statistics.median(values)
+        row = {"workload": workload, "variant": variant, "N": n, "wakeful_ns": ours,
+               "wakeful_polls": polls[(side, workload, variant, n)]}
+        for ref_variant, ref_flavour in reference_name(variant):
+            ref_key = ("reference", workload, ref_variant, n)
+            if ref_key in medians:
+                ref = statistics.median(medians[ref_key])
+                row[f"ref_{ref_flavour}"] = (ref_variant, ref, polls[ref_key])
+        rows.append(row)
+
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    results = ROOT / "load" / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    lines = [
+        f"rounds: {args.rounds} (each program run: median of its 5 measured runs after 1 warm-up); "
+        f"figures: median over rounds, ns per op; ratio = wakeful / reference{' (QUICK: not a measurement)' if args.quick else ''}",
+        "",
+        "| workload | wakeful variant | N | wakeful ns/op | reference variant | reference ns/op | ratio | polls/op (ours, ref) |",
+        "| --- | --- | --- | ---: | --- | ---: | ---: | --- |",
+    ]
+    with open(results / f"micro-{stamp}.csv", "w", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["workload", "wakeful_variant", "N", "wakeful_ns_per_op", "reference_variant",
+                      "reference_ns_per_op", "ratio"])
+        for row in rows:
+            refs = [v for k, v in row.items() if k.startswith("ref_")]
+            if not refs:
+                refs = [("-", None, "-")]
+            for ref_variant, ref, ref_polls in refs:
+                ratio = f"{row['wakeful_ns'] / ref:.2f}" if ref else "-"
+                ref_text = f"{ref:.1f}" if ref else "-"
+                lines.append(f"| {row['workload']} | {row['variant']} | {row['N']} | {row['wakeful_ns']:.1f} | "
+                             f"{ref_variant} | {ref_text} | {ratio} | {row['wakeful_polls']}, {ref_polls} |")
+                out.writerow([row["workload"], row["variant"], row["N"], f"{row['wakeful_ns']:.1f}", ref_variant,
+                              ref_text, ratio])
+    table = "\n".join(lines)
+    (results / f"micro-{stamp}.md").write_text(table + "\n")
+    print(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+// wakeful-micro: the executor micro-benchmarks of ../shared/WORKLOADS.md, with the command line
+// and CSV output of the Rust reference (../shared/reference/rust-micro) so the two can be run
+// side by side (load/micro/compare.py).
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "workloads.hpp"
+
+namespace {
+
+[[noreturn]] void usage() {
+  std::fprintf(stderr,
+               "usage: wakeful-micro <spawn|pingpong|yield|all> [--runs 5] [--warmup 1] [--quick]\n"
+               "  the workloads of WORKLOADS.md implemented so far; CSV on stdout\n");
+  std::exit(2);
+}
+
+int parse_count(const char* text) {
+  char* end = nullptr;
+  const long value = std::strtol(text, &end, 10);
+  if (end == text || *end != '\0' || value < 0 || value > 1000) {
+    usage();
+  }
+  return static_cast<int>(value);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    usage();
+  }
+  const std::string workload = argv[1];
+  wakeful::micro::Options options;
+  for (int i = 2; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
+      options.harness.runs = parse_count(argv[++i]);
+    } else if (std::strcmp(argv[i], "--warmup") == 0 && i + 1 < argc) {
+      options.harness.warmup = parse_count(argv[++i]);
+    } else if (std::strcmp(argv[i], "--quick") == 0) {
+      options.quick = true;
+    } else {
+      usage();
+    }
+  }
+  if (options.harness.runs == 0) {
+    usage();
+  }
+  const bool all = workload == "all";
+  if (!all && workload != "spawn" && workload != "pingpong" && workload != "yield") {
+    usage();
+  }
+  wakeful::micro::print_header();
+  if (all || workload == "spawn") {
+    wakeful::micro::spawn_bench(options);
+  }
+  if (all || workload == "pingpong") {
+    wakeful::micro::pingpong_bench(options);
+  }
+  if (all || workload == "yield") {
+    wakeful::micro::yield_bench(options);
+  }
+  return 0;
+}

@@ -1,0 +1,19 @@
+# cmake -P script: runs wakeful-micro at --quick sizes and checks its CSV: every workload row is
+# there, and the counted polls per operation are exactly those WORKLOADS.md expects.
+execute_process(COMMAND ${MICRO} all --quick --runs 1 --warmup 0 RESULT_VARIABLE status OUTPUT_VARIABLE csv)
+if(NOT status EQUAL 0)
+  message(FATAL_ERROR "wakeful-micro failed (${status}):\n${csv}")
+endif()
+set(expected
+  "spawn_throughput,joinhandles/1thread,10000,10000,[0-9.]+,[0-9.]+,[0-9.]+,-,"
+  "spawn_throughput,counter_notify/2threads,10000,10000,[0-9.]+,[0-9.]+,[0-9.]+,-,"
+  "ping_pong,mpsc_cap1/1thread,2,10000,[0-9.]+,[0-9.]+,[0-9.]+,2.000,"
+  "ping_pong,notify/1thread,2,10000,[0-9.]+,[0-9.]+,[0-9.]+,2.000,"
+  "yield_many,yield_now/1thread,1,100000,[0-9.]+,[0-9.]+,[0-9.]+,1.000,"
+  "yield_many,self_wake_by_ref/1thread,1,100000,[0-9.]+,[0-9.]+,[0-9.]+,1.000,")
+foreach(row IN LISTS expected)
+  if(NOT csv MATCHES "${row}")
+    message(FATAL_ERROR "no row matching ${row} in:\n${csv}")
+  endif()
+endforeach()
+message(STATUS "${csv}")
