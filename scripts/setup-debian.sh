@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages wakeful needs to build, test and benchmark, and nothing
-# else. Packages already present are left alone; when every one is present this does nothing
-# (and needs neither root nor the network).
+# Installs the Debian 12 packages wakeful needs to build and test it (and, with --bench, to run
+# the side-by-side benchmarks), and nothing else. Packages already present are left alone; when
+# every one is present this does nothing (and needs neither root nor the network).
+#   scripts/setup-debian.sh [--bench]
 set -euo pipefail
 
 packages=(
@@ -14,6 +15,10 @@ packages=(
   # load tests and the side-by-side reference server
   wrk nginx-light
 )
+if [ "${1:-}" = "--bench" ]; then
+  # the Rust reference (offline, from Debian's crates), the comparison scripts, profilers
+  packages+=(cargo librust-tokio-dev librust-futures-dev python3 linux-perf strace valgrind)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

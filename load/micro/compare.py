@@ -37,6 +37,7 @@ FLAVOURS = {"1thread": ["ct_enable_all", "ct_no_drivers"], "2threads": ["mt2_ena
 
 
 def build():
+    subprocess.run([str(ROOT / "scripts" / "setup-debian.sh"), "--bench"], check=True)
     subprocess.run(["cmake", "--preset", "release"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     subprocess.run(["cmake", "--build", "--preset", "release", "--target", "wakeful-micro"], cwd=ROOT, check=True)
     env = dict(os.environ, CARGO_TARGET_DIR=str(CARGO_TARGET))
