@@ -17,7 +17,10 @@ target_compile_options(wakeful_warnings INTERFACE -Wall -Wextra -Wpedantic
 
 # Sanitizers apply to everything in the build, so that the library, tests and tools agree.
 if(WAKEFUL_SANITIZER STREQUAL "address")
-  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  # vptr is left out: UBSan checks a vptr by probing memory through a pipe, which fails (and
+  # reports a false "invalid vptr") in the tests that exhaust the descriptor table on purpose.
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize=vptr -fno-omit-frame-pointer
+    -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
 elseif(WAKEFUL_SANITIZER STREQUAL "thread")
   add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)

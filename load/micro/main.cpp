@@ -11,18 +11,19 @@
 
 namespace {
 
-[[noreturn]] void usage() {
+int usage() {
   std::fprintf(stderr,
                "usage: wakeful-micro <spawn|pingpong|yield|all> [--runs 5] [--warmup 1] [--quick]\n"
                "  the workloads of WORKLOADS.md implemented so far; CSV on stdout\n");
-  std::exit(2);
+  return 2;
 }
 
+// A count in [0, 1000], or -1.
 int parse_count(const char* text) {
   char* end = nullptr;
   const long value = std::strtol(text, &end, 10);
   if (end == text || *end != '\0' || value < 0 || value > 1000) {
-    usage();
+    return -1;
   }
   return static_cast<int>(value);
 }
@@ -31,7 +32,7 @@ int parse_count(const char* text) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    usage();
+    return usage();
   }
   const std::string workload = argv[1];
   wakeful::micro::Options options;
@@ -43,15 +44,15 @@ int main(int argc, char** argv) {
     } else if (std::strcmp(argv[i], "--quick") == 0) {
       options.quick = true;
     } else {
-      usage();
+      return usage();
     }
   }
-  if (options.harness.runs == 0) {
-    usage();
+  if (options.harness.runs <= 0 || options.harness.warmup < 0) {
+    return usage();
   }
   const bool all = workload == "all";
   if (!all && workload != "spawn" && workload != "pingpong" && workload != "yield") {
-    usage();
+    return usage();
   }
   wakeful::micro::print_header();
   if (all || workload == "spawn") {

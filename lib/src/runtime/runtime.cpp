@@ -114,6 +114,18 @@ detail::WorkerShared* Runtime::pick_home() noexcept {
   return impl_->worker(impl_->next_index()).shared();
 }
 
+asio::io_context& Runtime::io_context(std::size_t worker) const {
+  (void)home_at(worker);  // range check
+  return impl_->worker(worker).io();
+}
+
+asio::io_context& current_io_context() {
+  if (detail::current_worker == nullptr) {
+    throw std::logic_error("wakeful: current_io_context called outside a runtime worker");
+  }
+  return detail::current_worker->io();
+}
+
 detail::WorkerShared* Runtime::home_at(std::size_t worker) const {
   if (worker >= impl_->size()) {
     throw std::out_of_range("wakeful: Runtime::spawn_on worker " + std::to_string(worker) + " of " +

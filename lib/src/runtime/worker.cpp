@@ -201,9 +201,10 @@ void Worker::park() {
     return;
   }
   parks_.add();
+  // One handler: a reactor event, a timer, or the unpark post. Handlers that became ready with
+  // it run at the next turn, without another epoll_wait.
   io_.run_one();
   shared_->finish_park();
-  io_.poll();  // whatever else became ready meanwhile
 }
 
 // Drops every task this worker owns. Destroying a future may wake, spawn or drop other tasks,

@@ -14,6 +14,10 @@
 #include "wakeful/task/join_handle.hpp"
 #include "wakeful/task/spawn.hpp"
 
+namespace asio {
+class io_context;
+}  // namespace asio
+
 namespace wakeful {
 
 namespace detail {
@@ -62,6 +66,11 @@ class Runtime {
   /// Number of workers.
   [[nodiscard]] std::size_t threads() const noexcept;
 
+  /// The io_context of worker `worker` (0-based): Asio objects bound to it have their handlers
+  /// run on that worker's thread, where they may spawn tasks and wake wakers. Throws
+  /// std::out_of_range for a bad index.
+  [[nodiscard]] asio::io_context& io_context(std::size_t worker) const;
+
   /// A snapshot of every worker's counters, indexed by worker.
   [[nodiscard]] std::vector<WorkerMetrics> metrics() const;
 
@@ -80,6 +89,10 @@ class Runtime {
 
   std::unique_ptr<detail::RuntimeImpl> impl_;
 };
+
+/// The io_context of the worker running the calling thread. Throws std::logic_error outside a
+/// runtime worker.
+[[nodiscard]] asio::io_context& current_io_context();
 
 /// Spawns `future` on worker `worker` of the calling thread's runtime. Throws std::logic_error
 /// outside a runtime and std::out_of_range for a bad index.

@@ -1,0 +1,13 @@
+#pragma once
+// wakeful's Asio side in one include: TCP, timers and use_future (pulls in Asio headers; the
+// core, wakeful/wakeful.hpp, does not).
+
+#include "wakeful/io/readiness.hpp"      // IWYU pragma: export
+#include "wakeful/io/result.hpp"         // IWYU pragma: export
+#include "wakeful/net/tcp_listener.hpp"  // IWYU pragma: export
+#include "wakeful/net/tcp_stream.hpp"    // IWYU pragma: export
+#include "wakeful/stream.hpp"            // IWYU pragma: export
+#include "wakeful/time/interval.hpp"     // IWYU pragma: export
+#include "wakeful/time/sleep.hpp"        // IWYU pragma: export
+#include "wakeful/time/timeout.hpp"      // IWYU pragma: export
+#include "wakeful/use_future.hpp"        // IWYU pragma: export

@@ -1,0 +1,99 @@
+#pragma once
+// TcpListener: a listening TCP socket whose accept is a future (tokio::net::TcpListener).
+
+#include <chrono>
+#include <optional>
+
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+
+#include "wakeful/context.hpp"
+#include "wakeful/io/result.hpp"
+#include "wakeful/net/tcp_stream.hpp"
+#include "wakeful/poll.hpp"
+#include "wakeful/time/sleep.hpp"
+
+namespace wakeful::net {
+
+/// How a listener is set up.
+struct ListenOptions {
+  /// Pending connections the kernel may queue (capped by net.core.somaxconn).
+  int backlog = 1024;
+  /// SO_REUSEADDR: rebind at once after a restart, despite connections in TIME_WAIT.
+  bool reuse_address = true;
+  /// SO_REUSEPORT: several listeners (one per worker, or an old and a new process) share the
+  /// port; the kernel spreads connections over them.
+  bool reuse_port = false;
+  /// IPV6_V6ONLY for an IPv6 address; otherwise "::" also accepts IPv4 connections.
+  bool v6_only = false;
+};
+
+/// A connection taken from the listener.
+struct Accepted {
+  TcpStream stream;
+  asio::ip::tcp::endpoint peer;
+};
+
+/// A listening socket on a worker's reactor. When the process runs out of file descriptors
+/// (EMFILE, ENFILE, ENOBUFS, ENOMEM), accept backs off on a timer, doubling from 5 ms to 500 ms,
+/// and tries again instead of failing or spinning; the pending connection waits in the backlog.
+class TcpListener {
+ public:
+  class Accept;
+
+  /// Binds and listens on `endpoint` with the calling worker's io_context. Fails with
+  /// io::errc::not_on_worker outside a runtime worker.
+  static io::Result<TcpListener> bind(const asio::ip::tcp::endpoint& endpoint, const ListenOptions& options = {});
+  /// Binds and listens on `endpoint`, with the reactor of `context` (a worker's io_context).
+  static io::Result<TcpListener> bind(asio::io_context& context, const asio::ip::tcp::endpoint& endpoint,
+                                      const ListenOptions& options = {});
+
+  TcpListener(TcpListener&& other) noexcept;
+  TcpListener& operator=(TcpListener&& other) noexcept;
+  TcpListener(const TcpListener&) = delete;
+  TcpListener& operator=(const TcpListener&) = delete;
+  /// Closes the listening socket.
+  ~TcpListener();
+
+  /// The next connection; the future borrows the listener.
+  Accept accept() noexcept;
+
+  /// The poll behind accept(). Accepted streams live on the listener's io_context.
+  Poll<io::Result<Accepted>> poll_accept(Context& cx);
+
+  /// The listener as a stream of accepted connections, which never ends (errors are items).
+  Poll<std::optional<io::Result<Accepted>>> poll_next(Context& cx);
+
+  /// The address the listener is bound to (with the port chosen, when binding port 0).
+  [[nodiscard]] io::Result<asio::ip::tcp::endpoint> local_endpoint() const noexcept;
+
+  /// The listening socket's descriptor.
+  [[nodiscard]] int native_handle() noexcept { return socket_.native_handle(); }
+
+  /// How many times accept has backed off for lack of descriptors or memory.
+  [[nodiscard]] std::uint64_t backoffs() const noexcept { return backoffs_; }
+
+ private:
+  TcpListener(TcpSocket socket, io::detail::ScheduledIo* io) noexcept;
+  void close() noexcept;
+
+  TcpSocket socket_;  // the listening socket (Asio's acceptor keeps its internals private)
+  io::detail::ScheduledIo* io_;
+  std::optional<time::Sleep> backoff_;
+  std::chrono::milliseconds backoff_delay_{0};
+  std::uint64_t backoffs_ = 0;
+};
+
+/// The future of TcpListener::accept.
+class [[nodiscard]] TcpListener::Accept {
+ public:
+  /// The next connection, or the error.
+  Poll<io::Result<Accepted>> poll(Context& cx) { return listener_->poll_accept(cx); }
+
+ private:
+  friend class TcpListener;
+  explicit Accept(TcpListener& listener) noexcept : listener_(&listener) {}
+  TcpListener* listener_;
+};
+
+}  // namespace wakeful::net

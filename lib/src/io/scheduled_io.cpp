@@ -1,0 +1,152 @@
+// ScheduledIo: readiness from Asio's reactor to the waiting task. The protocol is described in
+// scheduled_io.hpp.
+
+#include "scheduled_io.hpp"
+
+#include <utility>
+
+#include <asio/detail/reactor.hpp>
+#include <asio/version.hpp>
+
+// The bridge queues its own operations on Asio's epoll reactor (see scheduled_io.hpp); it is
+// written against the reactor of Asio 1.22, Debian 12's libasio-dev.
+#if ASIO_VERSION < 102200 || ASIO_VERSION >= 102300
+#error "wakeful's readiness bridge is written against Asio 1.22's epoll reactor"
+#endif
+#if !defined(ASIO_HAS_EPOLL) || defined(ASIO_HAS_IO_URING_AS_DEFAULT)
+#error "wakeful's readiness bridge needs Asio's epoll reactor"
+#endif
+
+namespace wakeful::io::detail {
+
+namespace {
+using Reactor = asio::detail::reactor;
+}  // namespace
+
+// --- ReadinessOp ------------------------------------------------------------------------------
+
+ReadinessOp::ReadinessOp(ScheduledIo& owner, Direction direction) noexcept
+    : asio::detail::reactor_op(asio::error_code(), &ReadinessOp::perform, &ReadinessOp::complete),
+      owner_(&owner),
+      direction_(direction) {}
+
+// Asio's reactor calls this for every edge of the direction: record it, stay queued.
+asio::detail::reactor_op::status ReadinessOp::perform(asio::detail::reactor_op* base) {
+  auto* op = static_cast<ReadinessOp*>(base);
+  op->owner_->on_edge(op->direction_);
+  return not_done;
+}
+
+// Asio lets go of the operation: the socket was closed or cancelled (owner set, the operation
+// completes with operation_aborted), or the io_context is being destroyed (owner null).
+void ReadinessOp::complete(void* owner, asio::detail::operation* base, const asio::error_code& /*ec*/,
+                           std::size_t /*bytes*/) {
+  auto* op = static_cast<ReadinessOp*>(base);
+  op->owner_->on_op_released(op->direction_, owner == nullptr);
+}
+
+// --- ScheduledIo ------------------------------------------------------------------------------
+
+ScheduledIo::ScheduledIo(asio::io_context& context, int descriptor, void* reactor_data, bool readable,
+                         bool writable) noexcept
+    : state_((readable ? ScheduledIo::readable : 0U) | (writable ? ScheduledIo::writable : 0U)),
+      context_(&context),
+      descriptor_(descriptor),
+      reactor_data_(reactor_data),
+      read_op_(*this, Direction::read),
+      write_op_(*this, Direction::write) {}
+
+Poll<ReadyEvent> ScheduledIo::poll_ready(Context& cx, Direction direction) {
+  std::uint32_t state = state_.load(std::memory_order_acquire);
+  if ((state & (ready_bit(direction) | gone)) != 0) {
+    return ReadyEvent{direction, tick(state), (state & gone) != 0};
+  }
+  {
+    const std::lock_guard lock(mutex_);
+    Waker& waker = slot(direction);
+    if (!waker.will_wake(cx.waker())) {
+      waker = cx.waker();
+    }
+    state = state_.fetch_or(waiting_bit(direction), std::memory_order_acq_rel) | waiting_bit(direction);
+  }
+  if ((state & queued_bit(direction)) == 0) {
+    queue_op(direction);
+  }
+  if ((state & (ready_bit(direction) | gone)) != 0) {
+    return ReadyEvent{direction, tick(state), (state & gone) != 0};
+  }
+  return Pending;
+}
+
+void ScheduledIo::clear_readiness(const ReadyEvent& event) noexcept {
+  std::uint32_t state = state_.load(std::memory_order_acquire);
+  while (tick(state) == event.tick) {
+    if (state_.compare_exchange_weak(state, state & ~ready_bit(event.direction), std::memory_order_acq_rel,
+                                     std::memory_order_acquire)) {
+      return;
+    }
+  }
+}
+
+void ScheduledIo::release() noexcept { unref(); }
+
+void ScheduledIo::on_edge(Direction direction) {
+  std::uint32_t state = state_.load(std::memory_order_relaxed);
+  for (;;) {
+    const std::uint32_t next = ((state | ready_bit(direction)) & ~waiting_bit(direction)) + tick_one;
+    if (state_.compare_exchange_weak(state, next, std::memory_order_acq_rel, std::memory_order_relaxed)) {
+      break;
+    }
+  }
+  if ((state & waiting_bit(direction)) != 0) {
+    Waker waker;
+    {
+      const std::lock_guard lock(mutex_);
+      waker = std::move(slot(direction));
+    }
+    std::move(waker).wake();
+  }
+}
+
+void ScheduledIo::on_op_released(Direction direction, bool context_destroyed) noexcept {
+  // A later wait queues the operation again (after a cancel), or finds the runtime gone.
+  std::uint32_t state = state_.load(std::memory_order_relaxed);
+  for (;;) {
+    const std::uint32_t next =
+        (state & ~(queued_bit(direction) | waiting_bit(direction))) | (context_destroyed ? gone : 0);
+    if (state_.compare_exchange_weak(state, next, std::memory_order_acq_rel, std::memory_order_relaxed)) {
+      break;
+    }
+  }
+  if ((state & waiting_bit(direction)) != 0) {
+    Waker waker;
+    {
+      const std::lock_guard lock(mutex_);
+      waker = std::move(slot(direction));
+    }
+    std::move(waker).wake();
+  }
+  unref();
+}
+
+void ScheduledIo::queue_op(Direction direction) {
+  if ((state_.fetch_or(queued_bit(direction), std::memory_order_acq_rel) & queued_bit(direction)) != 0) {
+    return;  // someone else queued it
+  }
+  refs_.fetch_add(1, std::memory_order_relaxed);
+  auto& reactor = asio::use_service<Reactor>(*context_);
+  auto descriptor_data = static_cast<Reactor::per_descriptor_data>(reactor_data_);
+  ReadinessOp& op = direction == Direction::read ? read_op_ : write_op_;
+  // Not speculative: with its queue empty, Asio re-arms the descriptor (EPOLL_CTL_MOD), which
+  // reports an edge at once if the socket became ready since our would_block.
+  reactor.start_op(direction == Direction::read ? Reactor::read_op : Reactor::write_op, descriptor_, descriptor_data,
+                   &op, false, false);
+}
+
+void ScheduledIo::unref() noexcept {
+  if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    delete this;
+  }
+}
+
+}  // namespace wakeful::io::detail

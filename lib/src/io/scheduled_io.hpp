@@ -1,0 +1,137 @@
+#pragma once
+// ScheduledIo: the readiness of one socket, and the tasks waiting for it.
+//
+// How readiness reaches us
+// ------------------------
+// Asio registers every socket with its epoll reactor once, edge-triggered, when the socket is
+// opened or accepted. For each direction (read, write) that a task ever had to wait for, the
+// ScheduledIo queues one ReadinessOp on the socket's reactor queue: a reactor operation that
+// never completes. Whenever epoll reports an edge for that direction, Asio's reactor runs the
+// operation's perform(), which records the readiness, wakes the waiting task, and answers
+// "not done", so the operation stays queued for the next edge. One operation per direction is
+// ever in flight, it costs one epoll_ctl when first queued, and nothing per wait afterwards.
+// (socket.async_wait would cost an EPOLL_CTL_MOD per wait: Asio re-arms the descriptor each
+// time a wait is queued on an empty queue.)
+//
+// The state word
+// --------------
+//   READABLE, WRITABLE   the direction may make progress. Set by the reactor (perform) on every
+//                        edge; cleared only by clear_readiness after an operation actually
+//                        returned would_block, and only if no newer edge arrived since the
+//                        readiness was observed (the tick below). A new socket starts readable
+//                        and writable: the first operation finds out.
+//   READ_WAITING,        a waker is stored in that direction's slot (set under the mutex by
+//   WRITE_WAITING        poll_ready, cleared by whoever takes the waker).
+//   READ_QUEUED,         that direction's ReadinessOp sits in Asio's reactor queue.
+//   WRITE_QUEUED
+//   GONE                 Asio dropped an operation without the socket being closed by us
+//                        (the io_context was destroyed): no readiness will ever come again.
+//   bits 8..31           the tick: incremented by every edge.
+//
+// Why no wake-up is lost
+// ----------------------
+// A task that finds its direction not ready stores its waker and sets the WAITING bit under
+// the mutex, then reads the state word again. The reactor sets the readiness bit first and
+// then, if the WAITING bit was set, takes the waker under the mutex. Either the task's second
+// read sees the readiness, or the reactor sees the WAITING bit and the stored waker. Readiness
+// is cleared with a compare-and-swap that fails when the tick moved, so an edge that lands
+// between a would_block result and the clear is never erased. Queuing a ReadinessOp makes Asio
+// re-arm the descriptor (EPOLL_CTL_MOD), which reports an edge if data is already there.
+//
+// Lifetime
+// --------
+// Reference counted: one reference for the owning I/O object, one per queued ReadinessOp. The
+// reactor only touches the ScheduledIo from a queued operation, which holds its reference until
+// Asio releases it (closing the socket aborts queued operations; destroying the io_context
+// destroys them), so closing a socket or dropping a future while a wait is in flight is safe.
+
+#include <atomic>
+#include <cstdint>
+
+#include <asio/detail/reactor_op.hpp>
+#include <asio/io_context.hpp>
+
+#include "wakeful/context.hpp"
+#include "wakeful/detail/mutex.hpp"
+#include "wakeful/io/readiness.hpp"
+#include "wakeful/poll.hpp"
+
+namespace wakeful::io::detail {
+
+class ScheduledIo;
+
+/// The reactor operation that stands for one direction of a ScheduledIo in Asio's queue.
+class ReadinessOp final : public asio::detail::reactor_op {
+ public:
+  ReadinessOp(ScheduledIo& owner, Direction direction) noexcept;
+
+ private:
+  static status perform(asio::detail::reactor_op* base);
+  static void complete(void* owner, asio::detail::operation* base, const asio::error_code& ec, std::size_t bytes);
+
+  ScheduledIo* owner_;
+  Direction direction_;
+};
+
+class ScheduledIo {
+ public:
+  /// A ScheduledIo for a socket of `context` whose descriptor and reactor data are given, and
+  /// the readiness it starts with; the caller holds the one reference it starts with.
+  ScheduledIo(asio::io_context& context, int descriptor, void* reactor_data, bool readable, bool writable) noexcept;
+  ScheduledIo(const ScheduledIo&) = delete;
+  ScheduledIo& operator=(const ScheduledIo&) = delete;
+
+  /// Ready when `direction` may make progress (or the socket's runtime is gone); otherwise the
+  /// waker is stored and the direction's ReadinessOp queued if it was not.
+  Poll<ReadyEvent> poll_ready(Context& cx, Direction direction);
+
+  /// Clears the readiness reported by `event`, unless a newer edge arrived since.
+  void clear_readiness(const ReadyEvent& event) noexcept;
+
+  /// The owning I/O object is closing the socket: drops its reference. Queued operations keep
+  /// theirs until Asio aborts them.
+  void release() noexcept;
+
+ private:
+  friend class ReadinessOp;
+  ~ScheduledIo() = default;
+
+  static constexpr std::uint32_t readable = 1U << 0U;
+  static constexpr std::uint32_t writable = 1U << 1U;
+  static constexpr std::uint32_t read_waiting = 1U << 2U;
+  static constexpr std::uint32_t write_waiting = 1U << 3U;
+  static constexpr std::uint32_t read_queued = 1U << 4U;
+  static constexpr std::uint32_t write_queued = 1U << 5U;
+  static constexpr std::uint32_t gone = 1U << 6U;
+  static constexpr std::uint32_t tick_one = 1U << 8U;
+
+  static constexpr std::uint32_t ready_bit(Direction d) noexcept { return d == Direction::read ? readable : writable; }
+  static constexpr std::uint32_t waiting_bit(Direction d) noexcept {
+    return d == Direction::read ? read_waiting : write_waiting;
+  }
+  static constexpr std::uint32_t queued_bit(Direction d) noexcept {
+    return d == Direction::read ? read_queued : write_queued;
+  }
+  static constexpr std::uint32_t tick(std::uint32_t state) noexcept { return state >> 8U; }
+
+  // The reactor's side, on the io_context's thread.
+  void on_edge(Direction direction);
+  void on_op_released(Direction direction, bool context_destroyed) noexcept;
+
+  void queue_op(Direction direction);
+  void unref() noexcept;
+  Waker& slot(Direction direction) noexcept { return direction == Direction::read ? reader_ : writer_; }
+
+  std::atomic<std::uint32_t> state_;
+  std::atomic<std::uint32_t> refs_{1};
+  asio::io_context* context_;
+  int descriptor_;
+  void* reactor_data_;  // Asio's per-descriptor data of the socket
+  wakeful::detail::Mutex mutex_;
+  Waker reader_;  // guarded by mutex_
+  Waker writer_;  // guarded by mutex_
+  ReadinessOp read_op_;
+  ReadinessOp write_op_;
+};
+
+}  // namespace wakeful::io::detail

@@ -1,0 +1,287 @@
+// TcpStream: non-blocking system calls on the socket, readiness from the worker's reactor.
+
+#include "wakeful/net/tcp_stream.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <array>
+#include <stdexcept>
+#include <utility>
+
+#include "io/poll_io.hpp"
+#include "io/socket_internals.hpp"
+#include "wakeful/runtime/runtime.hpp"
+
+namespace wakeful::net {
+
+using io::detail::last_error;
+using io::detail::poll_io;
+
+namespace {
+
+// Every call is non-blocking whatever the descriptor's mode, and never raises SIGPIPE.
+constexpr int send_flags = MSG_DONTWAIT | MSG_NOSIGNAL;
+
+io::Result<std::size_t> receive(int fd, std::span<std::byte> buffer) noexcept {
+  for (;;) {
+    const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
+    if (n >= 0) {
+      return static_cast<std::size_t>(n);
+    }
+    if (errno != EINTR) {
+      return last_error();
+    }
+  }
+}
+
+io::Result<std::size_t> send(int fd, std::span<const std::byte> data) noexcept {
+  for (;;) {
+    const ssize_t n = ::send(fd, data.data(), data.size(), send_flags);
+    if (n >= 0) {
+      return static_cast<std::size_t>(n);
+    }
+    if (errno != EINTR) {
+      return last_error();
+    }
+  }
+}
+
+// Up to this many buffers go into one sendmsg; the rest wait for the next call (a short write).
+constexpr std::size_t max_iovecs = 64;
+
+io::Result<std::size_t> send_vectored(int fd, std::span<const asio::const_buffer> buffers) noexcept {
+  std::array<iovec, max_iovecs> iov{};
+  const std::size_t count = std::min(buffers.size(), max_iovecs);
+  for (std::size_t i = 0; i < count; ++i) {
+    iov[i].iov_base = const_cast<void*>(buffers[i].data());  // NOLINT: iovec is not const-correct
+    iov[i].iov_len = buffers[i].size();
+  }
+  msghdr message{};
+  message.msg_iov = iov.data();
+  message.msg_iovlen = count;
+  for (;;) {
+    const ssize_t n = ::sendmsg(fd, &message, send_flags);
+    if (n >= 0) {
+      return static_cast<std::size_t>(n);
+    }
+    if (errno != EINTR) {
+      return last_error();
+    }
+  }
+}
+
+}  // namespace
+
+// --- construction -------------------------------------------------------------------------------
+
+TcpStream::TcpStream(TcpSocket socket) : TcpStream(std::move(socket), false) {}
+
+TcpStream::TcpStream(TcpSocket socket, bool connecting)
+    : socket_(std::move(socket)), io_(io::detail::make_scheduled_io(socket_, true, !connecting)) {}
+
+TcpStream::TcpStream(TcpStream&& other) noexcept
+    : socket_(std::move(other.socket_)), io_(std::exchange(other.io_, nullptr)) {}
+
+TcpStream& TcpStream::operator=(TcpStream&& other) noexcept {
+  if (this != &other) {
+    close();
+    socket_ = std::move(other.socket_);
+    io_ = std::exchange(other.io_, nullptr);
+  }
+  return *this;
+}
+
+TcpStream::~TcpStream() { close(); }
+
+// Our reference goes first; closing the socket then makes Asio abort any queued readiness
+// operation, which releases the rest once the worker runs the abort.
+void TcpStream::close() noexcept {
+  if (io_ != nullptr) {
+    std::exchange(io_, nullptr)->release();
+  }
+  asio::error_code ignored;
+  socket_.close(ignored);
+}
+
+// --- reading and writing ------------------------------------------------------------------------
+
+TcpStream::Read TcpStream::read(std::span<std::byte> buffer) noexcept { return {*this, buffer}; }
+TcpStream::ReadExact TcpStream::read_exact(std::span<std::byte> buffer) noexcept { return {*this, buffer}; }
+TcpStream::Write TcpStream::write(std::span<const std::byte> data) noexcept { return {*this, data}; }
+TcpStream::WriteAll TcpStream::write_all(std::span<const std::byte> data) noexcept { return {*this, data}; }
+TcpStream::WriteVectored TcpStream::write_vectored(std::span<const asio::const_buffer> buffers) noexcept {
+  return {*this, buffers};
+}
+
+Poll<io::Result<std::size_t>> TcpStream::poll_read(Context& cx, std::span<std::byte> buffer) {
+  const int fd = socket_.native_handle();
+  return poll_io<std::size_t>(io_, cx, io::Direction::read, [fd, buffer] { return receive(fd, buffer); });
+}
+
+Poll<io::Result<std::size_t>> TcpStream::poll_write(Context& cx, std::span<const std::byte> data) {
+  const int fd = socket_.native_handle();
+  return poll_io<std::size_t>(io_, cx, io::Direction::write, [fd, data] { return send(fd, data); });
+}
+
+Poll<io::Result<std::size_t>> TcpStream::poll_write_vectored(Context& cx, std::span<const asio::const_buffer> buffers) {
+  const int fd = socket_.native_handle();
+  return poll_io<std::size_t>(io_, cx, io::Direction::write, [fd, buffers] { return send_vectored(fd, buffers); });
+}
+
+Poll<io::ReadyEvent> TcpStream::poll_read_ready(Context& cx) {
+  if (io_ == nullptr) {
+    throw std::logic_error("wakeful: TcpStream used after being moved from");
+  }
+  return io_->poll_ready(cx, io::Direction::read);
+}
+
+Poll<io::ReadyEvent> TcpStream::poll_write_ready(Context& cx) {
+  if (io_ == nullptr) {
+    throw std::logic_error("wakeful: TcpStream used after being moved from");
+  }
+  return io_->poll_ready(cx, io::Direction::write);
+}
+
+void TcpStream::clear_readiness(const io::ReadyEvent& event) noexcept {
+  if (io_ != nullptr) {
+    io_->clear_readiness(event);
+  }
+}
+
+io::Result<std::size_t> TcpStream::try_read(std::span<std::byte> buffer) noexcept {
+  return receive(socket_.native_handle(), buffer);
+}
+
+io::Result<std::size_t> TcpStream::try_write(std::span<const std::byte> data) noexcept {
+  return send(socket_.native_handle(), data);
+}
+
+Poll<io::Result<void>> TcpStream::ReadExact::poll(Context& cx) {
+  while (!rest_.empty()) {
+    Poll<io::Result<std::size_t>> read = stream_->poll_read(cx, rest_);
+    if (read.is_pending()) {
+      return Pending;
+    }
+    if (!read->ok()) {
+      return Poll<io::Result<void>>(std::in_place, read->error());
+    }
+    if (**read == 0) {
+      return Poll<io::Result<void>>(std::in_place, make_error_code(asio::error::eof));
+    }
+    rest_ = rest_.subspan(**read);
+  }
+  return Poll<io::Result<void>>(std::in_place);
+}
+
+Poll<io::Result<void>> TcpStream::WriteAll::poll(Context& cx) {
+  while (!rest_.empty()) {
+    Poll<io::Result<std::size_t>> written = stream_->poll_write(cx, rest_);
+    if (written.is_pending()) {
+      return Pending;
+    }
+    if (!written->ok()) {
+      return Poll<io::Result<void>>(std::in_place, written->error());
+    }
+    rest_ = rest_.subspan(**written);
+  }
+  return Poll<io::Result<void>>(std::in_place);
+}
+
+// --- connecting ---------------------------------------------------------------------------------
+
+TcpStream::Connect TcpStream::connect(const asio::ip::tcp::endpoint& endpoint) {
+  (void)current_io_context();  // fail now, where the caller can see it, outside a worker
+  return Connect(endpoint);
+}
+
+Poll<io::Result<TcpStream>> TcpStream::Connect::poll(Context& cx) {
+  if (done_) {
+    throw std::logic_error("wakeful: TcpStream::Connect polled after completion");
+  }
+  if (!stream_) {
+    const int fd = ::socket(endpoint_.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+    if (fd < 0) {
+      done_ = true;
+      return Poll<io::Result<TcpStream>>(std::in_place, last_error());
+    }
+    TcpSocket socket(current_io_context().get_executor());
+    asio::error_code error;
+    socket.assign(endpoint_.protocol(), fd, error);
+    if (error) {
+      ::close(fd);
+      done_ = true;
+      return Poll<io::Result<TcpStream>>(std::in_place, error);
+    }
+    int result = 0;
+    do {
+      result = ::connect(fd, endpoint_.data(), static_cast<socklen_t>(endpoint_.size()));
+    } while (result != 0 && errno == EINTR);
+    if (result == 0) {  // loopback may connect at once
+      done_ = true;
+      return Poll<io::Result<TcpStream>>(std::in_place, TcpStream(std::move(socket)));
+    }
+    if (errno != EINPROGRESS) {
+      done_ = true;
+      return Poll<io::Result<TcpStream>>(std::in_place, last_error());
+    }
+    stream_.emplace(TcpStream(std::move(socket), true));
+  }
+  // Writability means the connect finished; SO_ERROR says how.
+  Poll<io::ReadyEvent> ready = stream_->poll_write_ready(cx);
+  if (ready.is_pending()) {
+    return Pending;
+  }
+  done_ = true;
+  if (ready->runtime_gone) {
+    return Poll<io::Result<TcpStream>>(std::in_place, make_error_code(io::errc::runtime_shut_down));
+  }
+  int status = 0;
+  socklen_t length = sizeof status;
+  if (::getsockopt(stream_->socket_.native_handle(), SOL_SOCKET, SO_ERROR, &status, &length) != 0) {
+    return Poll<io::Result<TcpStream>>(std::in_place, last_error());
+  }
+  if (status != 0) {
+    return Poll<io::Result<TcpStream>>(std::in_place, std::error_code(status, std::system_category()));
+  }
+  TcpStream connected = std::move(*stream_);
+  stream_.reset();
+  return Poll<io::Result<TcpStream>>(std::in_place, std::move(connected));
+}
+
+// --- socket options and addresses -----------------------------------------------------------------
+
+io::Result<void> TcpStream::shutdown(asio::socket_base::shutdown_type what) noexcept {
+  asio::error_code error;
+  socket_.shutdown(what, error);
+  return error;
+}
+
+io::Result<void> TcpStream::set_nodelay(bool enabled) noexcept {
+  asio::error_code error;
+  socket_.set_option(asio::ip::tcp::no_delay(enabled), error);
+  return error;
+}
+
+io::Result<asio::ip::tcp::endpoint> TcpStream::peer_endpoint() const noexcept {
+  asio::error_code error;
+  asio::ip::tcp::endpoint endpoint = socket_.remote_endpoint(error);
+  if (error) {
+    return error;
+  }
+  return endpoint;
+}
+
+io::Result<asio::ip::tcp::endpoint> TcpStream::local_endpoint() const noexcept {
+  asio::error_code error;
+  asio::ip::tcp::endpoint endpoint = socket_.local_endpoint(error);
+  if (error) {
+    return error;
+  }
+  return endpoint;
+}
+
+}  // namespace wakeful::net

@@ -1,0 +1,392 @@
+// TcpListener and TcpStream end to end on loopback: echo at scale, lost wake-ups, drops while a
+// wait is in flight, resets, half-closes, EOF, broken pipes, connect errors and timeouts.
+
+#include <doctest/doctest.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "support/counted.hpp"
+#include "support/sockets.hpp"
+#include "wakeful/async.hpp"
+#include "wakeful/future/select.hpp"
+#include "wakeful/io.hpp"
+#include "wakeful/runtime/runtime.hpp"
+#include "wakeful/task/spawn.hpp"
+
+using namespace wakeful;  // NOLINT(google-build-using-namespace)
+using namespace std::chrono_literals;
+using net::TcpListener;
+using net::TcpStream;
+using test::loopback;
+using test::PlainSocket;
+
+namespace {
+
+/// Echoes everything until EOF or an error.
+Async<void> echo(TcpStream stream) {
+  std::array<std::byte, 4096> buffer{};
+  for (;;) {
+    io::Result<std::size_t> n = co_await stream.read(buffer);
+    if (!n || *n == 0) {
+      co_return;
+    }
+    if (!co_await stream.write_all(std::span(buffer.data(), *n))) {
+      co_return;
+    }
+  }
+}
+
+/// Accepts forever, spawning an echo task per connection.
+Async<void> echo_server(TcpListener listener) {
+  for (;;) {
+    io::Result<net::Accepted> accepted = co_await listener.accept();
+    if (accepted) {
+      spawn(echo(std::move(accepted->stream))).detach();
+    }
+  }
+}
+
+/// Binds an echo server on the calling worker and returns its address.
+Async<asio::ip::tcp::endpoint> start_echo_server() {
+  TcpListener listener = TcpListener::bind(loopback()).value();
+  asio::ip::tcp::endpoint endpoint = listener.local_endpoint().value();
+  spawn(echo_server(std::move(listener))).detach();
+  co_return endpoint;
+}
+
+std::span<const std::byte> bytes_of(const std::vector<std::uint8_t>& v) { return std::as_bytes(std::span(v)); }
+
+}  // namespace
+
+TEST_SUITE_BEGIN("net");
+
+TEST_CASE("echo end to end with 1,000 concurrent clients") {
+  test::raise_descriptor_limit(4096);
+  Runtime rt(2);
+  const asio::ip::tcp::endpoint server = rt.block_on(start_echo_server());
+  constexpr int clients = 1000;
+  auto client = [](asio::ip::tcp::endpoint to, int id) -> Async<bool> {
+    io::Result<TcpStream> stream = co_await TcpStream::connect(to);
+    if (!stream) {
+      co_return false;
+    }
+    std::mt19937 rng(static_cast<unsigned>(id));
+    for (int round = 0; round < 5; ++round) {
+      std::vector<std::uint8_t> out(1 + rng() % 3000);
+      for (auto& b : out) {
+        b = static_cast<std::uint8_t>(rng());
+      }
+      std::vector<std::uint8_t> in(out.size());
+      if (!co_await stream->write_all(bytes_of(out)) ||
+          !co_await stream->read_exact(std::as_writable_bytes(std::span(in)))) {
+        co_return false;
+      }
+      if (in != out) {
+        co_return false;
+      }
+    }
+    co_return true;
+  };
+  std::vector<JoinHandle<bool>> handles;
+  handles.reserve(clients);
+  for (int i = 0; i < clients; ++i) {
+    handles.push_back(rt.spawn(client(server, i)));
+  }
+  int ok = 0;
+  for (auto& h : handles) {
+    ok += block_on(h) ? 1 : 0;
+  }
+  CHECK(ok == clients);
+}
+
+TEST_CASE("no wake-up is lost when the peer writes at random moments") {
+  Runtime rt(1);
+  TcpListener listener = rt.block_on([]() -> Async<TcpListener> { co_return TcpListener::bind(loopback()).value(); }());
+  const asio::ip::tcp::endpoint endpoint = listener.local_endpoint().value();
+  constexpr int messages = 3000;
+  std::thread writer([endpoint] {
+    PlainSocket peer(endpoint);
+    std::mt19937 rng(7);
+    for (int i = 0; i < messages; ++i) {
+      const auto byte = static_cast<std::uint8_t>(i);
+      REQUIRE(peer.send_all(&byte, 1));
+      // Sometimes at once, sometimes after the reader has had time to park.
+      if (rng() % 3 != 0) {
+        std::this_thread::sleep_for(std::chrono::microseconds(rng() % 200));
+      }
+    }
+  });
+  // Each read has a deadline: a lost wake-up fails the test instead of hanging it.
+  const int received = rt.block_on([](TcpListener l) -> Async<int> {
+    io::Result<net::Accepted> accepted = co_await l.accept();
+    if (!accepted) {
+      co_return -1;
+    }
+    int count = 0;
+    std::array<std::byte, 64> buffer{};
+    while (count < messages) {
+      auto read = co_await time::timeout(5s, accepted->stream.read(buffer));
+      if (!read || !*read || **read == 0) {
+        co_return count;  // timed out (lost wake-up), failed, or closed early
+      }
+      for (std::size_t i = 0; i < **read; ++i) {
+        if (buffer[i] != static_cast<std::byte>(count++)) {
+          co_return -2;
+        }
+      }
+    }
+    co_return count;
+  }(std::move(listener)));
+  writer.join();
+  CHECK(received == messages);
+}
+
+TEST_CASE("dropping a read while its wait is in flight, then the stream, is safe") {
+  Runtime rt(1);
+  const asio::ip::tcp::endpoint endpoint = rt.block_on(start_echo_server());
+  const bool survived = rt.block_on([](asio::ip::tcp::endpoint to) -> Async<bool> {
+    for (int i = 0; i < 50; ++i) {
+      TcpStream stream = (co_await TcpStream::connect(to)).value();
+      std::array<std::byte, 16> buffer{};
+      // The read waits (the echo server sends nothing unprompted), the sleep wins, the read
+      // future is dropped with its readiness operation queued in the reactor.
+      auto first = co_await select(stream.read(buffer), time::sleep_for(1ms));
+      if (first.index() != 1) {
+        co_return false;
+      }
+      if (i % 2 == 0) {
+        // Use the stream again after the drop: the readiness operation is still there.
+        const std::array<std::byte, 3> ping{std::byte{1}, std::byte{2}, std::byte{3}};
+        if (!co_await stream.write_all(ping) || !co_await stream.read_exact(std::span(buffer.data(), 3))) {
+          co_return false;
+        }
+      }
+    }                               // each stream closes with its wait still queued
+    co_await time::sleep_for(5ms);  // let the reactor run the aborted operations
+    co_return true;
+  }(endpoint));
+  CHECK(survived);
+}
+
+TEST_CASE("a peer reset is an error code, not a crash") {
+  Runtime rt(1);
+  TcpListener listener = rt.block_on([]() -> Async<TcpListener> { co_return TcpListener::bind(loopback()).value(); }());
+  const asio::ip::tcp::endpoint endpoint = listener.local_endpoint().value();
+  PlainSocket peer(endpoint);
+  const std::error_code error = rt.block_on([](TcpListener& l, PlainSocket& p) -> Async<std::error_code> {
+    TcpStream stream = std::move((co_await l.accept()).value().stream);
+    p.reset();
+    std::array<std::byte, 16> buffer{};
+    for (;;) {
+      io::Result<std::size_t> n = co_await stream.read(buffer);
+      if (!n) {
+        co_return n.error();
+      }
+      if (*n == 0) {
+        co_return std::error_code();
+      }
+    }
+  }(listener, peer));
+  CHECK(error == std::errc::connection_reset);
+}
+
+TEST_CASE("half-close: the server reads EOF and can still answer") {
+  Runtime rt(1);
+  TcpListener listener = rt.block_on([]() -> Async<TcpListener> { co_return TcpListener::bind(loopback()).value(); }());
+  const asio::ip::tcp::endpoint endpoint = listener.local_endpoint().value();
+  std::thread client([endpoint] {
+    PlainSocket peer(endpoint);
+    REQUIRE(peer.send_all("question", 8));
+    ::shutdown(peer.fd(), SHUT_WR);
+    char answer[6] = {};
+    REQUIRE(peer.recv_all(answer, 6));
+    CHECK(std::string(answer, 6) == "answer");
+  });
+  const std::string heard = rt.block_on([](TcpListener& l) -> Async<std::string> {
+    TcpStream stream = std::move((co_await l.accept()).value().stream);
+    std::string text;
+    std::array<std::byte, 4> buffer{};
+    for (;;) {
+      io::Result<std::size_t> n = co_await stream.read(buffer);
+      if (!n || *n == 0) {
+        break;  // EOF: the peer is done talking
+      }
+      text.append(reinterpret_cast<const char*>(buffer.data()), *n);  // NOLINT: bytes as text
+    }
+    (void)co_await stream.write_all(net::as_bytes("answer"));
+    co_return text;
+  }(listener));
+  client.join();
+  CHECK(heard == "question");
+}
+
+TEST_CASE("EOF reads as zero bytes, again and again") {
+  Runtime rt(1);
+  TcpListener listener = rt.block_on([]() -> Async<TcpListener> { co_return TcpListener::bind(loopback()).value(); }());
+  { PlainSocket peer(listener.local_endpoint().value()); }  // connects and closes
+  const int zero_reads = rt.block_on([](TcpListener& l) -> Async<int> {
+    TcpStream stream = std::move((co_await l.accept()).value().stream);
+    std::array<std::byte, 8> buffer{};
+    int zeros = 0;
+    for (int i = 0; i < 3; ++i) {
+      io::Result<std::size_t> n = co_await stream.read(buffer);
+      zeros += (n && *n == 0) ? 1 : 0;
+    }
+    co_return zeros;
+  }(listener));
+  CHECK(zero_reads == 3);
+}
+
+TEST_CASE("writing to a closed peer fails with an error and raises no SIGPIPE") {
+  Runtime rt(1);
+  TcpListener listener = rt.block_on([]() -> Async<TcpListener> { co_return TcpListener::bind(loopback()).value(); }());
+  auto peer = std::make_unique<PlainSocket>(listener.local_endpoint().value());
+  const std::error_code error =
+      rt.block_on([](TcpListener& l, std::unique_ptr<PlainSocket>& p) -> Async<std::error_code> {
+        TcpStream stream = std::move((co_await l.accept()).value().stream);
+        p.reset();  // the peer closes
+        const std::vector<std::byte> chunk(64 * 1024);
+        for (int i = 0; i < 1000; ++i) {
+          io::Result<void> written = co_await stream.write_all(chunk);
+          if (!written) {
+            co_return written.error();
+          }
+        }
+        co_return std::error_code();
+      }(listener, peer));
+  CHECK((error == std::errc::broken_pipe || error == std::errc::connection_reset));
+}
+
+TEST_CASE("connect reports a refused connection") {
+  Runtime rt(1);
+  // A port that was just free: bind, note the port, close.
+  const std::uint16_t port = rt.block_on([]() -> Async<std::uint16_t> {
+    co_return TcpListener::bind(loopback()).value().local_endpoint().value().port();
+  }());
+  const std::error_code error = rt.block_on([](std::uint16_t p) -> Async<std::error_code> {
+    co_return (co_await TcpStream::connect(loopback(p))).error();
+  }(port));
+  CHECK(error == std::errc::connection_refused);
+}
+
+TEST_CASE("a connect that cannot complete is dropped by its timeout") {
+  Runtime rt(1);
+  // A listener that never accepts, with a backlog of one: once its queue is full, the kernel
+  // drops further SYNs and a connect hangs.
+  net::ListenOptions options;
+  options.backlog = 1;
+  TcpListener listener = rt.block_on(
+      [](net::ListenOptions o) -> Async<TcpListener> { co_return TcpListener::bind(loopback(), o).value(); }(options));
+  const asio::ip::tcp::endpoint endpoint = listener.local_endpoint().value();
+  const auto started = std::chrono::steady_clock::now();
+  const bool timed_out = rt.block_on([](asio::ip::tcp::endpoint to) -> Async<bool> {
+    std::vector<TcpStream> held;  // keep the queue full
+    for (int i = 0; i < 16; ++i) {
+      auto attempt = co_await time::timeout(200ms, TcpStream::connect(to));
+      if (!attempt) {
+        co_return true;  // this connect hung and the timeout dropped it
+      }
+      if (*attempt) {
+        held.push_back(std::move(**attempt));
+      }
+    }
+    co_return false;
+  }(endpoint));
+  CHECK(timed_out);
+  CHECK(std::chrono::steady_clock::now() - started < 10s);
+}
+
+TEST_CASE("vectored writes, options and addresses") {
+  Runtime rt(1);
+  const asio::ip::tcp::endpoint server = rt.block_on(start_echo_server());
+  const std::string echoed = rt.block_on([](asio::ip::tcp::endpoint to) -> Async<std::string> {
+    TcpStream stream = (co_await TcpStream::connect(to)).value();
+    CHECK(stream.set_nodelay(true).ok());
+    CHECK(stream.peer_endpoint().value() == to);
+    CHECK(stream.local_endpoint().value().address() == to.address());
+    const std::array<asio::const_buffer, 3> parts{asio::buffer("vec", 3), asio::buffer("tor", 3),
+                                                  asio::buffer("ed", 2)};
+    std::size_t total = 0;
+    while (total < 8) {
+      io::Result<std::size_t> n = co_await stream.write_vectored(parts);
+      if (!n) {
+        co_return "write failed";
+      }
+      total += *n;
+      if (total < 8) {
+        co_return "short vectored write on loopback";
+      }
+    }
+    std::array<char, 8> in{};
+    if (!co_await stream.read_exact(std::as_writable_bytes(std::span(in)))) {
+      co_return "read failed";
+    }
+    co_return std::string(in.data(), in.size());
+  }(server));
+  CHECK(echoed == "vectored");
+}
+
+TEST_CASE("IPv6 loopback and SO_REUSEPORT listeners") {
+  Runtime rt(2);
+  const bool ok = rt.block_on([]() -> Async<bool> {
+    io::Result<TcpListener> v6 = TcpListener::bind(asio::ip::tcp::endpoint(asio::ip::address_v6::loopback(), 0));
+    if (!v6) {
+      co_return true;  // no IPv6 on this machine: nothing to check
+    }
+    const asio::ip::tcp::endpoint endpoint = v6->local_endpoint().value();
+    spawn(echo_server(std::move(*v6))).detach();
+    TcpStream stream = (co_await TcpStream::connect(endpoint)).value();
+    if (!co_await stream.write_all(net::as_bytes("six"))) {
+      co_return false;
+    }
+    std::array<std::byte, 3> in{};
+    co_return (co_await stream.read_exact(in)).ok();
+  }());
+  CHECK(ok);
+  const bool shared = rt.block_on([]() -> Async<bool> {
+    net::ListenOptions options;
+    options.reuse_port = true;
+    TcpListener first = TcpListener::bind(loopback(), options).value();
+    const asio::ip::tcp::endpoint endpoint = first.local_endpoint().value();
+    io::Result<TcpListener> second = TcpListener::bind(endpoint, options);
+    co_return second.ok();
+  }());
+  CHECK(shared);
+}
+
+TEST_CASE("a listener is a stream of connections") {
+  Runtime rt(1);
+  const int accepted = rt.block_on([]() -> Async<int> {
+    TcpListener listener = TcpListener::bind(loopback()).value();
+    const asio::ip::tcp::endpoint endpoint = listener.local_endpoint().value();
+    std::vector<TcpStream> clients;
+    for (int i = 0; i < 3; ++i) {
+      clients.push_back((co_await TcpStream::connect(endpoint)).value());
+    }
+    int count = 0;
+    while (count < 3) {
+      std::optional<io::Result<net::Accepted>> next = co_await wakeful::next(listener);
+      if (!next || !*next) {
+        break;
+      }
+      ++count;
+    }
+    co_return count;
+  }());
+  CHECK(accepted == 3);
+}
+
+TEST_CASE("I/O objects outside a worker report it") {
+  const io::Result<TcpListener> listener = TcpListener::bind(loopback());
+  CHECK(listener.error() == io::errc::not_on_worker);
+  CHECK(listener.error().message() == "I/O objects must be created on a runtime worker thread");
+  CHECK_THROWS_AS((void)TcpStream::connect(loopback(1)), std::logic_error);
+}
+
+TEST_SUITE_END();
