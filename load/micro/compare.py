@@ -31,7 +31,7 @@ MALLOC_ENV = {
     "MALLOC_TOP_PAD_": "1073741824",
     "MALLOC_MMAP_THRESHOLD_": "33554432",
 }
-WORKLOADS = ["spawn", "pingpong", "yield"]
+WORKLOADS = ["spawn", "pingpong", "yield", "timer", "tcp"]
 # wakeful's runtime flavour -> the reference's flavours it is compared with (first = primary).
 FLAVOURS = {"1thread": ["ct_enable_all", "ct_no_drivers"], "2threads": ["mt2_enable_all"]}
 

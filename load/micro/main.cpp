@@ -13,7 +13,8 @@ namespace {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: wakeful-micro <spawn|pingpong|yield|all> [--runs 5] [--warmup 1] [--quick]\n"
+               "usage: wakeful-micro <spawn|pingpong|yield|timer|tcp|all> [--runs 5] [--warmup 1] [--quick]\n"
+               "                     [--rt 1thread|2threads]\n"
                "  the workloads of WORKLOADS.md implemented so far; CSV on stdout\n");
   return 2;
 }
@@ -43,6 +44,8 @@ int main(int argc, char** argv) {
       options.harness.warmup = parse_count(argv[++i]);
     } else if (std::strcmp(argv[i], "--quick") == 0) {
       options.quick = true;
+    } else if (std::strcmp(argv[i], "--rt") == 0 && i + 1 < argc) {
+      options.only_runtime = argv[++i];
     } else {
       return usage();
     }
@@ -51,7 +54,8 @@ int main(int argc, char** argv) {
     return usage();
   }
   const bool all = workload == "all";
-  if (!all && workload != "spawn" && workload != "pingpong" && workload != "yield") {
+  if (!all && workload != "spawn" && workload != "pingpong" && workload != "yield" && workload != "timer" &&
+      workload != "tcp") {
     return usage();
   }
   wakeful::micro::print_header();
@@ -63,6 +67,12 @@ int main(int argc, char** argv) {
   }
   if (all || workload == "yield") {
     wakeful::micro::yield_bench(options);
+  }
+  if (all || workload == "timer") {
+    wakeful::micro::timer_bench(options);
+  }
+  if (all || workload == "tcp") {
+    wakeful::micro::tcp_bench(options);
   }
   return 0;
 }

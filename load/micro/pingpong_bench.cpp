@@ -80,7 +80,10 @@ Async<Sample> pingpong_notify(std::uint64_t m) {
 
 void pingpong_bench(const Options& options) {
   const std::uint64_t m = options.quick ? 10'000 : 1'000'000;
-  Runtime rt(1);
+  if (!options.runs("1thread")) {
+    return;
+  }
+  Runtime rt = make_runtime(1);
   report("ping_pong", "mpsc_cap1/1thread", 2, options.harness.measure([&] { return rt.block_on(pingpong_mpsc(m)); }),
          "op=one round trip; polls=task polls of A+B");
   report("ping_pong", "notify/1thread", 2, options.harness.measure([&] { return rt.block_on(pingpong_notify(m)); }),

@@ -87,7 +87,10 @@ void spawn_bench(const Options& options) {
   const std::uint64_t n = options.quick ? 10'000 : 1'000'000;
   for (std::size_t threads : {1U, 2U}) {
     const std::string flavour = threads == 1 ? "1thread" : "2threads";
-    Runtime rt(threads);
+    if (!options.runs(flavour)) {
+      continue;
+    }
+    Runtime rt = make_runtime(threads);
     report("spawn_throughput", "joinhandles/" + flavour, n,
            options.harness.measure([&] { return rt.block_on(joinhandles(n)); }),
            "op=one task spawned+completed+joined");

@@ -2,16 +2,32 @@
 // The workloads of ../shared/WORKLOADS.md that wakeful-micro implements.
 
 #include <cstddef>
+#include <string>
 
 #include "harness.hpp"
+#include "wakeful/runtime/runtime.hpp"
 
 namespace wakeful::micro {
 
 /// Options shared by every workload (as the reference's command line).
 struct Options {
   Harness harness;
-  bool quick = false;  ///< tiny sizes, for a smoke test
+  bool quick = false;        ///< tiny sizes, for a smoke test
+  std::string only_runtime;  ///< "1thread" or "2threads": run only that flavour (empty: all)
+
+  /// Whether the flavour named `name` is to be run.
+  [[nodiscard]] bool runs(const std::string& name) const { return only_runtime.empty() || only_runtime == name; }
 };
+
+/// The runtime behind a flavour name: "1thread" is the counterpart of tokio's current_thread
+/// runtime (one worker running on the calling thread, a single-threaded process), "2threads"
+/// of its two-worker runtime.
+inline Runtime make_runtime(std::size_t threads) {
+  if (threads == 1) {
+    return Runtime::current_thread();
+  }
+  return Runtime(threads);
+}
 
 /// 3. spawn_throughput: joinhandles and counter_notify, on 1 and 2 threads.
 void spawn_bench(const Options& options);
@@ -19,5 +35,9 @@ void spawn_bench(const Options& options);
 void pingpong_bench(const Options& options);
 /// 5. yield_many: yield_now and a hand-written self wake, on 1 thread.
 void yield_bench(const Options& options);
+/// 6. timer: spawned sleeps of random length; create, register and cancel costs.
+void timer_bench(const Options& options);
+/// 7. tcp_echo_loopback: 100 clients x 10,000 round trips of 64 bytes, on 1 and 2 threads.
+void tcp_bench(const Options& options);
 
 }  // namespace wakeful::micro

@@ -48,7 +48,10 @@ Async<Sample> yield_self_wake(std::uint64_t m) {
 
 void yield_bench(const Options& options) {
   const std::uint64_t m = options.quick ? 100'000 : 10'000'000;
-  Runtime rt(1);
+  if (!options.runs("1thread")) {
+    return;
+  }
+  Runtime rt = make_runtime(1);
   report("yield_many", "yield_now/1thread", 1,
          options.harness.measure([&] { return rt.block_on(counted(yield_library(m))); }), "op=one yield");
   report("yield_many", "self_wake_by_ref/1thread", 1,

@@ -10,11 +10,17 @@
 
 namespace wakeful::io::detail {
 
+// Compared by value: comparing an error_code with std::errc goes through two virtual calls of
+// the categories, on the hottest path there is.
 inline bool would_block(const std::error_code& error) noexcept {
-  return error == std::errc::operation_would_block || error == std::errc::resource_unavailable_try_again;
+  static const std::error_category& system = std::system_category();
+  return (error.value() == EAGAIN || error.value() == EWOULDBLOCK) && error.category() == system;
 }
 
-inline std::error_code last_error() noexcept { return {errno, std::system_category()}; }
+inline std::error_code last_error() noexcept {
+  static const std::error_category& system = std::system_category();
+  return {errno, system};
+}
 
 /// Spends one unit of budget, then: waits until `direction` may be ready, runs `op` (one
 /// non-blocking system call returning io::Result<T>), and when it would block, clears that

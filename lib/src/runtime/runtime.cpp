@@ -19,10 +19,15 @@ namespace detail {
 
 class RuntimeImpl {
  public:
-  RuntimeImpl(Runtime& runtime, std::size_t threads) {
+  /// `threads` workers with a thread each; or, with `current_thread`, one worker that runs on
+  /// whichever thread calls block_on.
+  RuntimeImpl(Runtime& runtime, std::size_t threads, bool current_thread) : current_thread_(current_thread) {
     workers_.reserve(threads);
     for (std::size_t i = 0; i < threads; ++i) {
       workers_.push_back(std::make_unique<Worker>(runtime, i));
+    }
+    if (current_thread) {
+      return;
     }
     try {
       threads_.reserve(threads);
@@ -41,6 +46,7 @@ class RuntimeImpl {
   ~RuntimeImpl() { shutdown(); }
 
   [[nodiscard]] std::size_t size() const noexcept { return workers_.size(); }
+  [[nodiscard]] bool current_thread() const noexcept { return current_thread_; }
   [[nodiscard]] Worker& worker(std::size_t i) const noexcept { return *workers_[i]; }
   [[nodiscard]] std::size_t next_index() noexcept {
     return next_.fetch_add(1, std::memory_order_relaxed) % workers_.size();
@@ -50,6 +56,11 @@ class RuntimeImpl {
   // Each worker drops its own tasks on its own thread; what reaches an inbox after its worker
   // stopped is dropped here, once no worker runs any more.
   void shutdown() {
+    if (current_thread_) {
+      for (auto& worker : workers_) {
+        worker->shutdown_here();
+      }
+    }
     for (auto& worker : workers_) {
       worker->request_stop();
     }
@@ -63,6 +74,7 @@ class RuntimeImpl {
     workers_.clear();
   }
 
+  bool current_thread_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
   std::atomic<std::size_t> next_{0};
@@ -78,7 +90,19 @@ void forbid_blocking_on_worker(const char* what) {
 }  // namespace detail
 
 Runtime::Runtime(std::size_t threads)
-    : impl_(std::make_unique<detail::RuntimeImpl>(*this, std::max<std::size_t>(threads, 1))) {}
+    : impl_(std::make_unique<detail::RuntimeImpl>(*this, std::max<std::size_t>(threads, 1), false)) {}
+
+Runtime::Runtime(CurrentThread /*tag*/) : impl_(std::make_unique<detail::RuntimeImpl>(*this, 1, true)) {}
+
+Runtime Runtime::current_thread() { return Runtime(CurrentThread{}); }
+
+bool Runtime::is_current_thread() const noexcept { return impl_->current_thread(); }
+
+void Runtime::run_until_complete(const detail::TaskHeader* task) {
+  if (impl_->current_thread()) {
+    impl_->worker(0).run_until_complete(task);
+  }
+}
 
 Runtime::~Runtime() = default;
 

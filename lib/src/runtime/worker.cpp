@@ -22,15 +22,19 @@ constexpr std::size_t event_interval = 61;
 
 // --- WorkerShared ---------------------------------------------------------------------------
 
+// Parking is a Dekker handshake with pushers, so that the worker's side takes no lock: the
+// worker publishes `parked_` and then looks for work; a pusher publishes work and then looks at
+// `parked_`. Both sequentially consistent: at least one of them sees the other's write, so a
+// worker never sleeps on work it was not told about. The post stays under the lock because the
+// io_context may only be reached while the inbox is open.
 bool WorkerShared::push(TaskHeader* task) {
   const std::lock_guard lock(mutex_);
   if (closed_) {
     return false;
   }
   inbox_.push_back(task);
-  has_tasks_.store(true, std::memory_order_relaxed);
-  if (parked_) {
-    parked_ = false;
+  has_tasks_.store(true, std::memory_order_seq_cst);
+  if (parked_.exchange(false, std::memory_order_seq_cst)) {
     post_unpark();
   }
   return true;
@@ -38,8 +42,7 @@ bool WorkerShared::push(TaskHeader* task) {
 
 void WorkerShared::unpark() {
   const std::lock_guard lock(mutex_);
-  if (!closed_ && parked_) {
-    parked_ = false;
+  if (!closed_ && parked_.exchange(false, std::memory_order_seq_cst)) {
     post_unpark();
   }
 }
@@ -57,18 +60,15 @@ void WorkerShared::take(std::vector<TaskHeader*>& out) {
 }
 
 bool WorkerShared::prepare_park(const std::atomic<bool>& stop) {
-  const std::lock_guard lock(mutex_);
-  if (!inbox_.empty() || stop.load(std::memory_order_relaxed)) {
+  parked_.store(true, std::memory_order_seq_cst);
+  if (has_tasks_.load(std::memory_order_seq_cst) || stop.load(std::memory_order_seq_cst)) {
+    parked_.store(false, std::memory_order_relaxed);
     return false;
   }
-  parked_ = true;
   return true;
 }
 
-void WorkerShared::finish_park() {
-  const std::lock_guard lock(mutex_);
-  parked_ = false;
-}
+void WorkerShared::finish_park() { parked_.store(false, std::memory_order_relaxed); }
 
 void WorkerShared::close(std::vector<TaskHeader*>& out) {
   const std::lock_guard lock(mutex_);
@@ -115,9 +115,11 @@ Worker::~Worker() {
   shared_->unref();
 }
 
-void Worker::run() {
-  current_worker = this;
-  while (!stop_.load(std::memory_order_relaxed)) {
+// The loop of a worker: batches of ready tasks, a non-blocking turn of the io_context between
+// batches, and a park when nothing is ready, until `done()`.
+template <class Done>
+void Worker::loop(Done done) {
+  while (!done()) {
     for (std::size_t n = 0; n < event_interval; ++n) {
       TaskHeader* task = queue_.pop();
       if (task == nullptr) {
@@ -126,19 +128,36 @@ void Worker::run() {
       run_task(task);
     }
     drain_inbox();
-    if (queue_.empty()) {
-      park();
-    } else {
+    if (!queue_.empty()) {
       io_polls_.add();
       io_.poll();
+    } else if (!done()) {
+      park();
     }
   }
+}
+
+void Worker::run() {
+  current_worker = this;
+  loop([this] { return stop_.load(std::memory_order_relaxed); });
+  shutdown();
+  current_worker = nullptr;
+}
+
+void Worker::run_until_complete(const TaskHeader* task) {
+  current_worker = this;
+  loop([task] { return task_is_complete(task); });
+  current_worker = nullptr;
+}
+
+void Worker::shutdown_here() {
+  current_worker = this;
   shutdown();
   current_worker = nullptr;
 }
 
 void Worker::request_stop() {
-  stop_.store(true, std::memory_order_relaxed);
+  stop_.store(true, std::memory_order_seq_cst);
   shared_->unpark();
 }
 

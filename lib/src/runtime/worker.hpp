@@ -74,8 +74,8 @@ class WorkerShared {
   Mutex mutex_;
   std::vector<TaskHeader*> inbox_;
   std::atomic<bool> has_tasks_{false};
-  bool parked_ = false;
-  bool closed_ = false;
+  std::atomic<bool> parked_{false};
+  bool closed_ = false;  // guarded by mutex_
 };
 
 /// A counter with one writer: increments are plain loads and stores, reads may come from any
@@ -100,6 +100,14 @@ class Worker {
 
   /// The thread body: runs tasks until a stop is requested, then drops every task it owns.
   void run();
+
+  /// Runs the worker on the calling thread until `task` completes (a current-thread runtime's
+  /// block_on).
+  void run_until_complete(const TaskHeader* task);
+
+  /// Drops every task this worker owns, on the calling thread (a current-thread runtime, whose
+  /// worker has no thread of its own, at destruction).
+  void shutdown_here();
 
   /// Asks the worker to stop (any thread).
   void request_stop();
@@ -131,6 +139,8 @@ class Worker {
     owned_.push_back(task);
     tasks_spawned_.add();
   }
+  template <class Done>
+  void loop(Done done);
   void run_task(TaskHeader* task);
   void finish(TaskHeader* task, std::uint64_t references) noexcept;
   void drain_inbox();

@@ -6,11 +6,11 @@
 // error, for code that prefers exceptions.
 
 #include <cassert>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <type_traits>
 #include <utility>
-#include <variant>
 
 namespace wakeful::io {
 
@@ -31,52 +31,54 @@ template <class T>
 class [[nodiscard]] Result {
  public:
   /// A successful result.
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : value_(std::in_place, std::move(value)) {}  // NOLINT(google-explicit-constructor)
   /// A failed result; `error` must be an error.
-  Result(std::error_code error) : state_(std::in_place_index<1>, error) {  // NOLINT(google-explicit-constructor)
+  Result(std::error_code error) noexcept : error_(error) {  // NOLINT(google-explicit-constructor)
     assert(error);
   }
 
   /// True when this holds a value.
-  [[nodiscard]] bool ok() const noexcept { return state_.index() == 0; }
+  [[nodiscard]] bool ok() const noexcept { return value_.has_value(); }
   /// Same as `ok()`.
   explicit operator bool() const noexcept { return ok(); }
 
   /// The error, or an empty error_code on success.
-  [[nodiscard]] std::error_code error() const noexcept { return ok() ? std::error_code() : std::get<1>(state_); }
+  [[nodiscard]] std::error_code error() const noexcept { return error_; }
 
   /// The value; throws std::system_error when this holds an error.
   T& value() & {
     throw_if_error();
-    return std::get<0>(state_);
+    return *value_;
   }
   /// The value; throws std::system_error when this holds an error.
   const T& value() const& {
     throw_if_error();
-    return std::get<0>(state_);
+    return *value_;
   }
   /// The value, moved out; throws std::system_error when this holds an error.
   T&& value() && {
     throw_if_error();
-    return std::get<0>(std::move(state_));
+    return std::move(*value_);
   }
   /// The value; only valid when `ok()`.
-  T& operator*() & noexcept { return *std::get_if<0>(&state_); }
+  T& operator*() & noexcept { return *value_; }
   /// The value; only valid when `ok()`.
-  const T& operator*() const& noexcept { return *std::get_if<0>(&state_); }
+  const T& operator*() const& noexcept { return *value_; }
   /// Member access to the value; only valid when `ok()`.
-  T* operator->() noexcept { return std::get_if<0>(&state_); }
+  T* operator->() noexcept { return &*value_; }
   /// Member access to the value; only valid when `ok()`.
-  const T* operator->() const noexcept { return std::get_if<0>(&state_); }
+  const T* operator->() const noexcept { return &*value_; }
 
  private:
   void throw_if_error() const {
     if (!ok()) {
-      throw std::system_error(std::get<1>(state_));
+      throw std::system_error(error_);
     }
   }
 
-  std::variant<T, std::error_code> state_;
+  // Not a std::variant: on the I/O hot path its visitation costs more than the spare bytes.
+  std::optional<T> value_;
+  std::error_code error_;
 };
 
 /// The result of an operation with no value: success or an error.

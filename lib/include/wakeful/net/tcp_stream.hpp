@@ -91,6 +91,11 @@ class TcpStream {
   /// One non-blocking write.
   io::Result<std::size_t> try_write(std::span<const std::byte> data) noexcept;
 
+  /// Moves the connection to another worker's reactor (the io_context of that worker), so that
+  /// a task there can own it without cross-thread wake-ups: accept on one worker, serve on
+  /// another. Costs two epoll_ctl calls. The stream must not be in use (no pending operation).
+  io::Result<TcpStream> move_to(asio::io_context& context) &&;
+
   /// Shuts down one or both directions (a half-close sends FIN; the peer reads EOF).
   io::Result<void> shutdown(asio::socket_base::shutdown_type what) noexcept;
   /// Enables or disables Nagle's algorithm.

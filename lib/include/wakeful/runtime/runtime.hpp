@@ -35,6 +35,13 @@ class Runtime {
  public:
   /// Starts `threads` workers (at least one; by default one per hardware thread).
   explicit Runtime(std::size_t threads = default_threads());
+
+  /// A runtime of one worker with no thread of its own: it runs on the thread that calls
+  /// block_on, for as long as that call lasts (tokio's current_thread flavour). Tasks spawned
+  /// from other threads wait until then. The process stays single-threaded, which saves the
+  /// kernel and libc some work per system call. Drive it with Runtime::block_on only: a thread
+  /// blocked on one of its JoinHandles elsewhere waits for nobody.
+  static Runtime current_thread();
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
   Runtime(Runtime&&) = delete;
@@ -60,11 +67,16 @@ class Runtime {
   template <SpawnableFuture F>
   output_of<F> block_on(F&& future) {
     detail::forbid_blocking_on_worker("Runtime::block_on");
-    return wakeful::block_on(spawn(std::forward<F>(future)));
+    JoinHandle<output_of<F>> handle = spawn(std::forward<F>(future));
+    run_until_complete(handle.task_);  // a current-thread runtime works here, on this thread
+    return wakeful::block_on(std::move(handle));
   }
 
   /// Number of workers.
   [[nodiscard]] std::size_t threads() const noexcept;
+
+  /// True for a runtime made by current_thread().
+  [[nodiscard]] bool is_current_thread() const noexcept;
 
   /// The io_context of worker `worker` (0-based): Asio objects bound to it have their handlers
   /// run on that worker's thread, where they may spawn tasks and wake wakers. Throws
@@ -84,6 +96,9 @@ class Runtime {
   [[nodiscard]] static std::size_t default_threads() noexcept;
 
  private:
+  struct CurrentThread {};
+  explicit Runtime(CurrentThread tag);
+  void run_until_complete(const detail::TaskHeader* task);
   detail::WorkerShared* pick_home() noexcept;
   detail::WorkerShared* home_at(std::size_t worker) const;
 

@@ -10,6 +10,8 @@
 
 namespace wakeful {
 
+class Runtime;
+
 /// Thrown by awaiting the JoinHandle of a task that was aborted (or dropped by a runtime
 /// shutdown) before it completed.
 class TaskCancelled : public std::runtime_error {
@@ -95,6 +97,7 @@ class [[nodiscard]] JoinHandle {
   }
 
  private:
+  friend class Runtime;  // drives a current-thread runtime until the task completes
   detail::TaskCore<T>* task_ = nullptr;
 };
 
