@@ -17,7 +17,7 @@ packages=(
 )
 if [ "${1:-}" = "--bench" ]; then
   # the Rust reference (offline, from Debian's crates), the comparison scripts, profilers
-  packages+=(cargo librust-tokio-dev librust-futures-dev python3 linux-perf strace valgrind)
+  packages+=(cargo librust-tokio-dev librust-futures-dev python3 gnuplot-nox linux-perf strace valgrind)
 fi
 
 missing=()

@@ -300,6 +300,19 @@ TEST_CASE("a connect that cannot complete is dropped by its timeout") {
   }(endpoint));
   CHECK(timed_out);
   CHECK(std::chrono::steady_clock::now() - started < 10s);
+  // The same through connect's own timeout.
+  const std::error_code error = rt.block_on([](asio::ip::tcp::endpoint to) -> Async<std::error_code> {
+    std::vector<TcpStream> held;
+    for (int i = 0; i < 16; ++i) {
+      io::Result<TcpStream> attempt = co_await TcpStream::connect(to, 200ms);
+      if (!attempt) {
+        co_return attempt.error();
+      }
+      held.push_back(std::move(*attempt));
+    }
+    co_return std::error_code();
+  }(endpoint));
+  CHECK(error == std::errc::timed_out);
 }
 
 TEST_CASE("vectored writes, options and addresses") {

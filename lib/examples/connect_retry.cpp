@@ -30,15 +30,12 @@ Async<std::optional<TcpStream>> try_connect(const std::string& host, const std::
     co_return std::nullopt;
   }
   for (const auto& entry : *endpoints) {
-    auto connected = co_await wakeful::time::timeout(connect_timeout, TcpStream::connect(entry.endpoint()));
-    if (!connected) {
-      std::printf("connect %s: timed out\n", entry.endpoint().address().to_string().c_str());
-    } else if (!*connected) {
-      std::printf("connect %s: %s\n", entry.endpoint().address().to_string().c_str(),
-                  connected->error().message().c_str());
-    } else {
-      co_return std::move(**connected);
+    wakeful::io::Result<TcpStream> connected = co_await TcpStream::connect(entry.endpoint(), connect_timeout);
+    if (connected) {
+      co_return std::move(*connected);
     }
+    std::printf("connect %s: %s\n", entry.endpoint().address().to_string().c_str(),
+                connected.error().message().c_str());
   }
   co_return std::nullopt;
 }

@@ -31,7 +31,7 @@ MALLOC_ENV = {
     "MALLOC_TOP_PAD_": "1073741824",
     "MALLOC_MMAP_THRESHOLD_": "33554432",
 }
-WORKLOADS = ["spawn", "pingpong", "yield", "timer", "tcp"]
+WORKLOADS = ["joinset_manual", "joinset_tokio", "spawn", "pingpong", "yield", "timer", "tcp"]
 # wakeful's runtime flavour -> the reference's flavours it is compared with (first = primary).
 FLAVOURS = {"1thread": ["ct_enable_all", "ct_no_drivers"], "2threads": ["mt2_enable_all"]}
 
@@ -53,6 +53,8 @@ def run(binary, workload, quick):
 
 def reference_name(variant):
     """The reference's variant name for a wakeful variant, for each compared flavour."""
+    if "/" not in variant:  # a runtime-free workload: the same name on both sides
+        return [(variant, "same")]
     base, _, flavour = variant.rpartition("/")
     names = []
     for ref_flavour in FLAVOURS.get(flavour, []):

@@ -13,7 +13,8 @@ namespace {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: wakeful-micro <spawn|pingpong|yield|timer|tcp|all> [--runs 5] [--warmup 1] [--quick]\n"
+               "usage: wakeful-micro <joinset_manual|joinset_tokio|spawn|pingpong|yield|timer|tcp|all>\n"
+               "                     [--runs 5] [--warmup 1] [--quick] [--n N]\n"
                "                     [--rt 1thread|2threads]\n"
                "  the workloads of WORKLOADS.md implemented so far; CSV on stdout\n");
   return 2;
@@ -44,6 +45,12 @@ int main(int argc, char** argv) {
       options.harness.warmup = parse_count(argv[++i]);
     } else if (std::strcmp(argv[i], "--quick") == 0) {
       options.quick = true;
+    } else if (std::strcmp(argv[i], "--n") == 0 && i + 1 < argc) {
+      char* end = nullptr;
+      options.only_n = std::strtoul(argv[++i], &end, 10);
+      if (*end != '\0' || options.only_n == 0) {
+        return usage();
+      }
     } else if (std::strcmp(argv[i], "--rt") == 0 && i + 1 < argc) {
       options.only_runtime = argv[++i];
     } else {
@@ -54,11 +61,17 @@ int main(int argc, char** argv) {
     return usage();
   }
   const bool all = workload == "all";
-  if (!all && workload != "spawn" && workload != "pingpong" && workload != "yield" && workload != "timer" &&
-      workload != "tcp") {
+  if (!all && workload != "joinset_manual" && workload != "joinset_tokio" && workload != "spawn" &&
+      workload != "pingpong" && workload != "yield" && workload != "timer" && workload != "tcp") {
     return usage();
   }
   wakeful::micro::print_header();
+  if (all || workload == "joinset_manual") {
+    wakeful::micro::joinset_manual_bench(options);
+  }
+  if (all || workload == "joinset_tokio") {
+    wakeful::micro::joinset_runtime_bench(options);
+  }
   if (all || workload == "spawn") {
     wakeful::micro::spawn_bench(options);
   }

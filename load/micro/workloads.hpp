@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "harness.hpp"
 #include "wakeful/runtime/runtime.hpp"
@@ -14,6 +15,18 @@ struct Options {
   Harness harness;
   bool quick = false;        ///< tiny sizes, for a smoke test
   std::string only_runtime;  ///< "1thread" or "2threads": run only that flavour (empty: all)
+  std::size_t only_n = 0;    ///< joinset workloads: this N only (0: 1,000, 10,000 and 100,000)
+
+  /// The N of the joinset workloads.
+  [[nodiscard]] std::vector<std::size_t> sizes() const {
+    if (only_n != 0) {
+      return {only_n};
+    }
+    if (quick) {
+      return {1'000};
+    }
+    return {1'000, 10'000, 100'000};
+  }
 
   /// Whether the flavour named `name` is to be run.
   [[nodiscard]] bool runs(const std::string& name) const { return only_runtime.empty() || only_runtime == name; }
@@ -29,6 +42,10 @@ inline Runtime make_runtime(std::size_t threads) {
   return Runtime(threads);
 }
 
+/// 1. joinset_wake_one with a hand-driven FuturesUnordered and the naive poll-all set.
+void joinset_manual_bench(const Options& options);
+/// 2. joinset_wake_one with a JoinSet of spawned tasks woken through oneshot channels.
+void joinset_runtime_bench(const Options& options);
 /// 3. spawn_throughput: joinhandles and counter_notify, on 1 and 2 threads.
 void spawn_bench(const Options& options);
 /// 4. ping_pong: mpsc_cap1 and notify round trips between two tasks, on 1 thread.

@@ -202,6 +202,11 @@ TcpStream::Connect TcpStream::connect(const asio::ip::tcp::endpoint& endpoint) {
   return Connect(endpoint);
 }
 
+TcpStream::ConnectTimeout TcpStream::connect(const asio::ip::tcp::endpoint& endpoint,
+                                             std::chrono::steady_clock::duration timeout) {
+  return ConnectTimeout(connect(endpoint), timeout);
+}
+
 Poll<io::Result<TcpStream>> TcpStream::Connect::poll(Context& cx) {
   if (done_) {
     throw std::logic_error("wakeful: TcpStream::Connect polled after completion");

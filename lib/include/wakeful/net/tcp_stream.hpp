@@ -1,6 +1,7 @@
 #pragma once
 // TcpStream: a connected TCP socket driven by readiness (tokio::net::TcpStream).
 
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <span>
@@ -15,6 +16,7 @@
 #include "wakeful/io/readiness.hpp"
 #include "wakeful/io/result.hpp"
 #include "wakeful/poll.hpp"
+#include "wakeful/time/timeout.hpp"
 
 namespace wakeful::io::detail {
 class ScheduledIo;
@@ -38,6 +40,7 @@ using TcpSocket = asio::basic_stream_socket<asio::ip::tcp, asio::io_context::exe
 class TcpStream {
  public:
   class Connect;
+  class ConnectTimeout;
   class Read;
   class ReadExact;
   class Write;
@@ -48,6 +51,10 @@ class TcpStream {
   /// stream or the error (`std::errc::connection_refused`, ...). Throws std::logic_error outside a
   /// runtime worker.
   static Connect connect(const asio::ip::tcp::endpoint& endpoint);
+
+  /// As connect, giving up after `timeout`: then the attempt is dropped (its socket closed) and
+  /// the result is `std::errc::timed_out`.
+  static ConnectTimeout connect(const asio::ip::tcp::endpoint& endpoint, std::chrono::steady_clock::duration timeout);
 
   /// Adopts a connected Asio socket. The stream's system calls are non-blocking whatever the
   /// socket's mode.
@@ -133,6 +140,28 @@ class [[nodiscard]] TcpStream::Connect {
   std::optional<TcpStream> stream_;  // once the connect call has been made
   std::error_code error_;            // a failure found before waiting
   bool done_ = false;
+};
+
+/// The future of TcpStream::connect with a timeout.
+class [[nodiscard]] TcpStream::ConnectTimeout {
+ public:
+  /// The connected stream, `std::errc::timed_out`, or why it could not connect.
+  Poll<io::Result<TcpStream>> poll(Context& cx) {
+    Poll<std::optional<io::Result<TcpStream>>> result = attempt_.poll(cx);
+    if (result.is_pending()) {
+      return Pending;
+    }
+    if (!*result) {
+      return Poll<io::Result<TcpStream>>(std::in_place, std::make_error_code(std::errc::timed_out));
+    }
+    return Poll<io::Result<TcpStream>>(std::in_place, std::move(**result));
+  }
+
+ private:
+  friend class TcpStream;
+  ConnectTimeout(Connect connect, std::chrono::steady_clock::duration timeout)
+      : attempt_(std::move(connect), std::chrono::steady_clock::now() + timeout) {}
+  time::Timeout<Connect> attempt_;
 };
 
 /// The future of TcpStream::read.

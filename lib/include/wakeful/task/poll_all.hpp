@@ -1,0 +1,174 @@
+#pragma once
+// PollAll<F> and join_all_naive: the naive join-set, which polls every child on every wake.
+
+#include <cstddef>
+#include <optional>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "wakeful/coop.hpp"
+#include "wakeful/future.hpp"
+#include "wakeful/stream.hpp"
+#include "wakeful/task/futures_unordered.hpp"
+
+namespace wakeful {
+
+/// A set of futures that are all polled, in order, with the task's own waker, every time the
+/// set is polled: the baseline a FuturesUnordered improves on. A wake carries no hint of which
+/// child can progress, so each costs a pass over all N children.
+///
+/// When it wins: for two or three cheap children, a pass over all of them costs less than a
+/// FuturesUnordered's bookkeeping (a node allocation per child, a queue operation per wake); the
+/// crossover measured by load/micro (workload 1) is in README. Beyond a handful of children, or
+/// with children that are expensive to poll, use FuturesUnordered.
+template <Future F>
+class PollAll {
+ public:
+  using Output = value_or_monostate<output_of<F>>;
+
+  /// Adds a child (into the first free slot); it is polled by the next pass.
+  template <class G>
+  requires std::constructible_from<F, G&&>
+  void push(G&& future) {
+    ++len_;
+    if (!free_.empty()) {
+      const std::size_t slot = free_.back();
+      free_.pop_back();
+      children_[slot].emplace(std::forward<G>(future));
+      return;
+    }
+    children_.emplace_back(std::in_place, std::forward<G>(future));
+  }
+
+  /// One pass over every child: the first output found (the pass still polls every child, and
+  /// keeps the other outputs for the next calls), std::nullopt when empty, or Pending. Rethrows
+  /// what a child throws (that child is then gone).
+  Poll<std::optional<Output>> poll_next(Context& cx) {
+    if (!coop::poll_proceed(cx)) {
+      return Pending;
+    }
+    if (!finished_.empty()) {
+      return Poll<std::optional<Output>>(std::in_place, take_finished());
+    }
+    std::size_t i = 0;
+    std::uint64_t polls = 0;  // counted here, stored once: the loop is the whole cost
+    try {
+      for (; i < children_.size(); ++i) {
+        std::optional<F>& child = children_[i];
+        if (!child) {
+          continue;
+        }
+        ++polls;
+        auto result = child->poll(cx);
+        if (result.is_ready()) {
+          if constexpr (std::is_void_v<output_of<F>>) {
+            finished_.emplace_back();
+          } else {
+            finished_.emplace_back(std::move(result).value());
+          }
+          vacate(i);
+        }
+      }
+    } catch (...) {
+      metrics_.child_polls += polls;
+      vacate(i);  // the child that threw is gone
+      throw;
+    }
+    metrics_.child_polls += polls;
+    if (!finished_.empty()) {
+      return Poll<std::optional<Output>>(std::in_place, take_finished());
+    }
+    coop::refund();
+    if (len_ == 0) {
+      return Poll<std::optional<Output>>(std::in_place, std::nullopt);
+    }
+    return Pending;
+  }
+
+  /// The future of the next output.
+  auto next() noexcept { return Next<PollAll>(*this); }
+
+  /// Children not yet completed.
+  [[nodiscard]] std::size_t len() const noexcept { return len_; }
+  /// True when no child is left.
+  [[nodiscard]] bool is_empty() const noexcept { return len_ == 0 && finished_.empty(); }
+  /// Child polls so far (the other counters of JoinSetMetrics stay 0: there are no child wakers).
+  [[nodiscard]] JoinSetMetrics metrics() const noexcept { return metrics_; }
+
+ private:
+  void vacate(std::size_t slot) {
+    children_[slot].reset();
+    free_.push_back(slot);
+    --len_;
+  }
+
+  std::optional<Output> take_finished() {
+    std::optional<Output> out(std::in_place, std::move(finished_.front()));
+    finished_.erase(finished_.begin());
+    return out;
+  }
+
+  std::vector<std::optional<F>> children_;
+  std::vector<std::size_t> free_;
+  std::vector<Output> finished_;
+  std::size_t len_ = 0;
+  JoinSetMetrics metrics_;
+};
+
+/// The future returned by join_all_naive.
+template <Future F>
+class [[nodiscard]] JoinAllNaive {
+ public:
+  using Output = std::vector<value_or_monostate<output_of<F>>>;
+
+  explicit JoinAllNaive(std::vector<F> futures) : outputs_(futures.size()) {
+    for (F& f : futures) {
+      children_.emplace_back(std::in_place, std::move(f));
+    }
+  }
+
+  /// Polls every unfinished child; ready with all outputs, in argument order, once all are done.
+  Poll<Output> poll(Context& cx) {
+    bool all = true;
+    for (std::size_t i = 0; i < children_.size(); ++i) {
+      if (!children_[i]) {
+        continue;
+      }
+      auto result = children_[i]->poll(cx);
+      if (result.is_pending()) {
+        all = false;
+        continue;
+      }
+      if constexpr (!std::is_void_v<output_of<F>>) {
+        outputs_[i].emplace(std::move(result).value());
+      } else {
+        outputs_[i].emplace();
+      }
+      children_[i].reset();
+    }
+    if (!all) {
+      return Pending;
+    }
+    Output out;
+    out.reserve(outputs_.size());
+    for (auto& o : outputs_) {
+      out.push_back(std::move(*o));
+    }
+    return Poll<Output>(std::in_place, std::move(out));
+  }
+
+ private:
+  std::vector<std::optional<F>> children_;
+  std::vector<std::optional<value_or_monostate<output_of<F>>>> outputs_;
+};
+
+/// Waits for every future, polling all of them on every wake (futures::future::join_all without
+/// its FuturesOrdered): the seed's naive join. See PollAll for when it is the better choice.
+template <Future F>
+JoinAllNaive<F> join_all_naive(std::vector<F> futures) {
+  return JoinAllNaive<F>(std::move(futures));
+}
+
+}  // namespace wakeful
