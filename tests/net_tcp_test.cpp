@@ -251,7 +251,7 @@ TEST_CASE("writing to a closed peer fails with an error and raises no SIGPIPE") 
       rt.block_on([](TcpListener& l, std::unique_ptr<PlainSocket>& p) -> Async<std::error_code> {
         TcpStream stream = std::move((co_await l.accept()).value().stream);
         p.reset();  // the peer closes
-        const std::vector<std::byte> chunk(64 * 1024);
+        const std::vector<std::byte> chunk(std::size_t{64} * 1024);
         for (int i = 0; i < 1000; ++i) {
           io::Result<void> written = co_await stream.write_all(chunk);
           if (!written) {
@@ -379,6 +379,7 @@ TEST_CASE("a listener is a stream of connections") {
     TcpListener listener = TcpListener::bind(loopback()).value();
     const asio::ip::tcp::endpoint endpoint = listener.local_endpoint().value();
     std::vector<TcpStream> clients;
+    clients.reserve(3);
     for (int i = 0; i < 3; ++i) {
       clients.push_back((co_await TcpStream::connect(endpoint)).value());
     }

@@ -23,7 +23,7 @@ namespace {
 int threads_in_process() {
   int count = 0;
   if (DIR* dir = ::opendir("/proc/self/task")) {
-    while (const dirent* entry = ::readdir(dir)) {
+    while (const dirent* entry = ::readdir(dir)) {  // NOLINT(concurrency-mt-unsafe): one reader
       count += entry->d_name[0] != '.' ? 1 : 0;
     }
     ::closedir(dir);

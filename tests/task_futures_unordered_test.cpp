@@ -85,13 +85,13 @@ void run_until_idle(Set& set, Context& cx) {
 TEST_SUITE_BEGIN("task");
 
 TEST_CASE("with 100,000 pending children, waking one causes exactly one child poll") {
+  Manual m;  // first: a set keeps the last waker it was polled with until it is dropped
   constexpr int n = 100'000;
   std::vector<Slot> slots(n);
   FuturesUnordered<SlotChild> set;
   for (int i = 0; i < n; ++i) {
     set.push(SlotChild(slots[i], i));
   }
-  Manual m;
   CHECK(set.poll_next(m.cx).is_pending());
   CHECK(set.metrics().child_polls == FuturesUnordered<SlotChild>::poll_budget);  // then it yields
   run_until_idle(set, m.cx);
@@ -114,12 +114,12 @@ TEST_CASE("with 100,000 pending children, waking one causes exactly one child po
 }
 
 TEST_CASE("ten wakes of the same child before the next poll cause one poll") {
+  Manual m;  // first: a set keeps the last waker it was polled with until it is dropped
   std::vector<Slot> slots(100);
   FuturesUnordered<SlotChild> set;
   for (int i = 0; i < 100; ++i) {
     set.push(SlotChild(slots[i], i));
   }
-  Manual m;
   run_until_idle(set, m.cx);
   for (int i = 0; i < 10; ++i) {
     slots[5].wake();
@@ -133,6 +133,7 @@ TEST_CASE("ten wakes of the same child before the next poll cause one poll") {
 }
 
 TEST_CASE("wakes from four threads at once are each honoured exactly once") {
+  Manual m;  // first: a set keeps the last waker it was polled with until it is dropped
   constexpr int per_thread = 2500;
   constexpr int n = 4 * per_thread;
   std::vector<Slot> slots(n);
@@ -140,7 +141,6 @@ TEST_CASE("wakes from four threads at once are each honoured exactly once") {
   for (int i = 0; i < n; ++i) {
     set.push(SlotChild(slots[i], i));
   }
-  Manual m;
   run_until_idle(set, m.cx);
   REQUIRE(set.metrics().child_polls == n);
   std::vector<std::thread> wakers;
@@ -164,6 +164,7 @@ TEST_CASE("wakes from four threads at once are each honoured exactly once") {
 }
 
 TEST_CASE("a child that wakes itself is polled again at the next poll_next, not in a loop") {
+  Manual m;  // first: a set keeps the last waker it was polled with until it is dropped
   FuturesUnordered<PollFn<std::function<Poll<int>(Context&)>>> set;
   int polls = 0;
   set.push(poll_fn(std::function<Poll<int>(Context&)>([&polls](Context& cx) -> Poll<int> {
@@ -171,7 +172,6 @@ TEST_CASE("a child that wakes itself is polled again at the next poll_next, not 
     cx.waker().wake_by_ref();
     return Pending;
   })));
-  Manual m;
   CHECK(set.poll_next(m.cx).is_pending());
   CHECK(polls == 1);
   CHECK(set.metrics().yields == 1);
@@ -181,9 +181,9 @@ TEST_CASE("a child that wakes itself is polled again at the next poll_next, not 
 }
 
 TEST_CASE("children pushed between polls and while draining outputs are polled") {
+  Manual m;  // first: a set keeps the last waker it was polled with until it is dropped
   std::vector<Slot> slots(10);
   FuturesUnordered<SlotChild> set;
-  Manual m;
   CHECK(set.poll_next(m.cx).is_ready());  // empty: ready with nullopt
   set.push(SlotChild(slots[0], 0));
   slots[0].ready = true;
@@ -206,6 +206,7 @@ TEST_CASE("children pushed between polls and while draining outputs are polled")
 }
 
 TEST_CASE("iteration, len, clear, and an exception that leaves the set") {
+  Manual m;  // first: a set keeps the last waker it was polled with until it is dropped
   Lifetimes lifetimes;
   struct Held {
     Tracked tracked;
@@ -227,7 +228,6 @@ TEST_CASE("iteration, len, clear, and an exception that leaves the set") {
     sum += h.tracked.value();
   }
   CHECK(sum == 0 + 1 + 2 + 3 + 4);
-  Manual m;
   CHECK_THROWS_WITH_AS((void)set.poll_next(m.cx), "child failed", std::runtime_error);
   CHECK(set.len() == 4);
   CHECK(lifetimes.alive() == 4);
@@ -238,6 +238,7 @@ TEST_CASE("iteration, len, clear, and an exception that leaves the set") {
 
 TEST_CASE("dropping the set with queued children and outstanding wakers drops each child once") {
   Lifetimes lifetimes;
+  Manual m;  // first: a set keeps the last waker it was polled with until it is dropped
   std::vector<Waker> kept;
   {
     struct Child {
@@ -252,7 +253,6 @@ TEST_CASE("dropping the set with queued children and outstanding wakers drops ea
     for (int i = 0; i < 50; ++i) {
       set.push(Child{Tracked(lifetimes, i), &kept});
     }
-    Manual m;
     run_until_idle(set, m.cx);
     for (int i = 0; i < 50; i += 2) {
       kept[i].wake_by_ref();  // queued when the set goes away
@@ -299,12 +299,12 @@ TEST_CASE("a set whose children are always ready lets a sibling task run") {
 }
 
 TEST_CASE("PollAll polls every child at every pass; join_all_naive collects in order") {
+  Manual m;  // first: a set keeps the last waker it was polled with until it is dropped
   std::vector<Slot> slots(20);
   PollAll<SlotChild> naive;
   for (int i = 0; i < 20; ++i) {
     naive.push(SlotChild(slots[i], i));
   }
-  Manual m;
   CHECK(naive.poll_next(m.cx).is_pending());
   slots[3].ready = true;
   Poll<std::optional<int>> out = naive.poll_next(m.cx);

@@ -86,6 +86,7 @@ TEST_CASE("an interval ticks on schedule and bursts to catch up") {
     const auto start = Clock::now();
     time::Interval interval(10ms, start);
     std::vector<Clock::time_point> seen;
+    seen.reserve(8);
     for (int i = 0; i < 4; ++i) {
       seen.push_back(co_await interval.tick());
     }
@@ -128,6 +129,22 @@ TEST_CASE("timeout drops the inner future when the deadline passes") {
     co_return !out && l.alive() == 0;
   }(lifetimes));
   CHECK(dropped_before_return);
+}
+
+TEST_CASE("a registered sleep can move, and the moved one still fires") {
+  Runtime rt(1);
+  const bool elapsed = rt.block_on([]() -> Async<bool> {
+    auto first = std::make_unique<time::Sleep>(time::sleep_for(5ms));
+    co_await poll_fn([&first](Context& cx) -> Poll<void> {
+      (void)first->poll(cx);  // registers it in the wheel
+      return Ready;
+    });
+    time::Sleep moved = std::move(*first);
+    first.reset();  // destroying the moved-from sleep leaves the registration alone
+    co_await moved;
+    co_return moved.is_elapsed();
+  }());
+  CHECK(elapsed);
 }
 
 TEST_CASE("timers need a runtime") {

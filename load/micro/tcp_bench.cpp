@@ -132,6 +132,7 @@ void tcp_bench(const Options& options) {
     const std::vector<Sample> samples =
         options.harness.measure([&] { return rt.block_on(echo_once(clients, rounds, rt)); });
     std::vector<double> per_second;
+    per_second.reserve(samples.size());
     for (const Sample& s : samples) {
       per_second.push_back(static_cast<double>(s.ops) * 1e9 / static_cast<double>(s.ns));
     }

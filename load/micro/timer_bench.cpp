@@ -215,10 +215,9 @@ void timer_bench(const Options& options) {
     reg.push_back(p.reg);
     cancel.push_back(p.cancel);
   }
-  report("timer", "sleep_create_boxed/1thread", n, create,
-         "op=make_unique<Sleep>(d); the Asio timer is made at the first poll");
-  report("timer", "sleep_first_poll_register/1thread", n, reg, "op=first poll of a Sleep (timer made and armed)");
-  report("timer", "sleep_drop_cancel/1thread", n, cancel, "op=drop of an armed Sleep (timer cancelled and freed)");
+  report("timer", "sleep_create_boxed/1thread", n, create, "op=make_unique<Sleep>(d)");
+  report("timer", "sleep_first_poll_register/1thread", n, reg, "op=first poll of a Sleep (timer wheel insert)");
+  report("timer", "sleep_drop_cancel/1thread", n, cancel, "op=drop of a registered Sleep (wheel remove)");
 }
 
 }  // namespace wakeful::micro

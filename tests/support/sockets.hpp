@@ -27,7 +27,7 @@ class PlainSocket {
     if (fd_ < 0 || ::connect(fd_, endpoint.data(), static_cast<socklen_t>(endpoint.size())) != 0) {
       const int error = errno;
       close();
-      throw std::runtime_error(std::string("connect: ") + std::strerror(error));
+      throw std::runtime_error(std::string("connect: ") + std::strerror(error));  // NOLINT(concurrency-mt-unsafe)
     }
   }
   PlainSocket(const PlainSocket&) = delete;

@@ -5,6 +5,7 @@
 
 #include <cassert>
 
+#include <asio/error.hpp>
 #include <asio/post.hpp>
 
 #include "task_state.hpp"
@@ -108,6 +109,8 @@ Worker::Worker(Runtime& runtime, std::size_t index)
     : runtime_(runtime),
       index_(index),
       work_guard_(asio::make_work_guard(io_)),
+      timers_(std::chrono::steady_clock::now()),
+      park_timer_(io_.get_executor()),
       shared_(new WorkerShared(*this, io_)) {}
 
 Worker::~Worker() {
@@ -128,6 +131,7 @@ void Worker::loop(Done done) {
       run_task(task);
     }
     drain_inbox();
+    fire_timers();
     if (!queue_.empty()) {
       io_polls_.add();
       io_.poll();
@@ -215,7 +219,31 @@ void Worker::drain_inbox() {
   drained_.clear();
 }
 
+void Worker::fire_timers() {
+  if (!timers_.empty()) {
+    timers_.advance(std::chrono::steady_clock::now());
+  }
+}
+
+// Arms the park timer for the wheel's next deadline. Only an earlier deadline re-arms it (one
+// timerfd update); a timer left armed for a deadline that went away merely wakes the worker
+// once for nothing.
+void Worker::arm_park_timer() {
+  const std::optional<std::chrono::steady_clock::time_point> next = timers_.next_deadline();
+  if (!next || *next >= park_timer_armed_for_) {
+    return;
+  }
+  park_timer_armed_for_ = *next;
+  park_timer_.expires_at(*next);
+  park_timer_.async_wait([this](const asio::error_code& error) {
+    if (error != asio::error::operation_aborted) {
+      park_timer_armed_for_ = std::chrono::steady_clock::time_point::max();
+    }
+  });
+}
+
 void Worker::park() {
+  arm_park_timer();
   if (!shared_->prepare_park(stop_)) {
     return;
   }

@@ -7,11 +7,13 @@
 #include <mutex>
 #include <vector>
 
+#include <asio/basic_waitable_timer.hpp>
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 
 #include "owned_tasks.hpp"
 #include "run_queue.hpp"
+#include "time/timer_wheel.hpp"
 #include "wakeful/detail/mutex.hpp"
 #include "wakeful/detail/task_header.hpp"
 #include "wakeful/runtime/metrics.hpp"
@@ -128,6 +130,7 @@ class Worker {
   [[nodiscard]] Runtime& runtime() const noexcept { return runtime_; }
   [[nodiscard]] std::size_t index() const noexcept { return index_; }
   [[nodiscard]] asio::io_context& io() noexcept { return io_; }
+  [[nodiscard]] TimerWheel& timers() noexcept { return timers_; }
   [[nodiscard]] WorkerMetrics metrics() const noexcept;
 
   /// Cancels the tasks that reached this worker's inbox after it stopped, then closes the inbox.
@@ -144,6 +147,8 @@ class Worker {
   void run_task(TaskHeader* task);
   void finish(TaskHeader* task, std::uint64_t references) noexcept;
   void drain_inbox();
+  void fire_timers();
+  void arm_park_timer();
   void park();
   void shutdown();
 
@@ -151,6 +156,12 @@ class Worker {
   std::size_t index_;
   asio::io_context io_{1};
   asio::executor_work_guard<asio::io_context::executor_type> work_guard_;
+  TimerWheel timers_;
+  // One Asio timer wakes a parked worker at the wheel's next deadline.
+  asio::basic_waitable_timer<std::chrono::steady_clock, asio::wait_traits<std::chrono::steady_clock>,
+                             asio::io_context::executor_type>
+      park_timer_;
+  std::chrono::steady_clock::time_point park_timer_armed_for_ = std::chrono::steady_clock::time_point::max();
   WorkerShared* shared_;
   RunQueue queue_;
   OwnedTasks owned_;

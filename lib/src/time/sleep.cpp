@@ -1,16 +1,40 @@
-// Sleep and Interval on the worker's io_context.
+// Sleep on the worker's timer wheel, and Interval.
 
 #include "wakeful/time/sleep.hpp"
 
 #include <stdexcept>
 
-#include <asio/error.hpp>
-
+#include "runtime/worker.hpp"
+#include "timer_wheel.hpp"
 #include "wakeful/coop.hpp"
-#include "wakeful/runtime/runtime.hpp"
 #include "wakeful/time/interval.hpp"
 
 namespace wakeful::time {
+
+Sleep::Sleep(Sleep&& other) noexcept : deadline_(other.deadline_) {
+  if (other.entry_.wheel != nullptr) {
+    other.entry_.wheel->relink(other.entry_, entry_);
+  }
+}
+
+Sleep& Sleep::operator=(Sleep&& other) noexcept {
+  if (this != &other) {
+    unregister();
+    deadline_ = other.deadline_;
+    if (other.entry_.wheel != nullptr) {
+      other.entry_.wheel->relink(other.entry_, entry_);
+    }
+  }
+  return *this;
+}
+
+Sleep::~Sleep() { unregister(); }
+
+void Sleep::unregister() noexcept {
+  if (entry_.wheel != nullptr) {
+    entry_.wheel->remove(entry_);
+  }
+}
 
 Poll<void> Sleep::poll(Context& cx) {
   if (!coop::poll_proceed(cx)) {
@@ -25,35 +49,26 @@ Poll<void> Sleep::poll(Context& cx) {
 
 Poll<void> Sleep::poll_unbudgeted(Context& cx) {
   if (Clock::now() >= deadline_) {
+    unregister();
     return Ready;
   }
-  if (!timer_) {
-    timer_.emplace(current_io_context().get_executor());
-    arm(cx.waker());
-  } else {
-    const RawWaker& current = cx.waker().as_raw();
-    if (current.data != armed_with_.data || current.vtable != armed_with_.vtable) {
-      arm(cx.waker());  // first poll after reset, or the future moved to another task
-    }
+  if (detail::TimerWheel* wheel = entry_.wheel) {
+    wheel->update_waker(entry_, cx.waker());
+    return Pending;
+  }
+  detail::Worker* worker = detail::current_worker;
+  if (worker == nullptr) {
+    throw std::logic_error("wakeful: a Sleep was polled outside a runtime worker (timers need a runtime)");
+  }
+  if (!worker->timers().insert(entry_, deadline_, cx.waker())) {
+    return Ready;  // its tick has passed already: due
   }
   return Pending;
 }
 
-void Sleep::reset(Clock::time_point deadline) {
+void Sleep::reset(Clock::time_point deadline) noexcept {
+  unregister();
   deadline_ = deadline;
-  armed_with_ = RawWaker{nullptr, nullptr};  // re-arm at the next poll
-}
-
-// The handler owns a clone of the waker and nothing else: it may run after the Sleep is gone,
-// with operation_aborted, and then must not wake anyone.
-void Sleep::arm(const Waker& waker) {
-  timer_->expires_at(deadline_);  // also cancels a wait armed with another waker
-  timer_->async_wait([waker = Waker(waker)](const asio::error_code& error) mutable {
-    if (error != asio::error::operation_aborted) {
-      std::move(waker).wake();
-    }
-  });
-  armed_with_ = waker.as_raw();
 }
 
 Interval::Interval(Clock::duration period, Clock::time_point start) : period_(period), next_(start) {

@@ -1,13 +1,10 @@
 #pragma once
-// Sleep, sleep_for, sleep_until: timers on the worker's asio::steady_timer.
+// Sleep, sleep_for, sleep_until: timers on the worker's timer wheel.
 
 #include <chrono>
-#include <optional>
-
-#include <asio/basic_waitable_timer.hpp>
-#include <asio/io_context.hpp>
 
 #include "wakeful/context.hpp"
+#include "wakeful/detail/timer_entry.hpp"
 #include "wakeful/poll.hpp"
 
 namespace wakeful::time {
@@ -15,16 +12,25 @@ namespace wakeful::time {
 /// The clock of every wakeful timer (CLOCK_MONOTONIC).
 using Clock = std::chrono::steady_clock;
 
-/// A future that completes at its deadline. The Asio timer behind it is created on the worker
-/// that first polls it (where it must stay) and armed with that poll's waker; dropping the Sleep
-/// cancels the timer and frees it. Each poll spends one unit of cooperative budget.
+/// A future that completes at its deadline. Its first pending poll registers it in the timer
+/// wheel of the worker running it (1 ms ticks: it completes within about a millisecond after
+/// the deadline); dropping it unregisters it. Registration costs no allocation and no system
+/// call. Each poll spends one unit of cooperative budget.
 class [[nodiscard]] Sleep {
  public:
   /// A sleep until `deadline`.
   explicit Sleep(Clock::time_point deadline) noexcept : deadline_(deadline) {}
 
-  /// Ready once the deadline has passed. Throws std::logic_error when first polled outside a
-  /// runtime worker (timers live on a worker's io_context).
+  /// Moves the sleep, registration included.
+  Sleep(Sleep&& other) noexcept;
+  Sleep& operator=(Sleep&& other) noexcept;
+  Sleep(const Sleep&) = delete;
+  Sleep& operator=(const Sleep&) = delete;
+  /// Unregisters the sleep.
+  ~Sleep();
+
+  /// Ready once the deadline has passed. Throws std::logic_error when it would have to register
+  /// outside a runtime worker.
   Poll<void> poll(Context& cx);
 
   /// As poll, without spending budget: for combinators such as timeout, whose deadline must fire
@@ -34,20 +40,17 @@ class [[nodiscard]] Sleep {
   /// The deadline.
   [[nodiscard]] Clock::time_point deadline() const noexcept { return deadline_; }
 
-  /// Moves the deadline; the timer is re-armed at the next poll.
-  void reset(Clock::time_point deadline);
+  /// Moves the deadline (unregistering the sleep until its next poll).
+  void reset(Clock::time_point deadline) noexcept;
 
   /// True once the deadline has passed.
   [[nodiscard]] bool is_elapsed() const noexcept { return Clock::now() >= deadline_; }
 
  private:
-  using Timer = asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, asio::io_context::executor_type>;
-
-  void arm(const Waker& waker);
+  void unregister() noexcept;
 
   Clock::time_point deadline_;
-  std::optional<Timer> timer_;
-  RawWaker armed_with_{nullptr, nullptr};  // compared only: which waker the pending wait holds
+  detail::TimerEntry entry_;
 };
 
 /// A sleep of `duration` from now.
