@@ -63,7 +63,7 @@ class TrackedFuture {
 
 TEST_SUITE_BEGIN("future");
 
-TEST_CASE("ready completes at the first poll; pending never does") {
+TEST_CASE("ready completes at the first poll, pending never does") {
   CountingWaker counter;
   Waker waker = counter.waker();
   Context cx(waker);

@@ -298,7 +298,7 @@ TEST_CASE("a set whose children are always ready lets a sibling task run") {
   CHECK(outputs < limit);
 }
 
-TEST_CASE("PollAll polls every child at every pass; join_all_naive collects in order") {
+TEST_CASE("PollAll polls every child at every pass, join_all_naive collects in order") {
   Manual m;  // first: a set keeps the last waker it was polled with until it is dropped
   std::vector<Slot> slots(20);
   PollAll<SlotChild> naive;

@@ -107,7 +107,7 @@ TEST_CASE("an exception of a task comes out of join_next, and the set goes on") 
   CHECK(good == 7);
 }
 
-TEST_CASE("abort_all cancels every task; shutdown waits for them; dropping the set aborts") {
+TEST_CASE("abort_all cancels every task, shutdown waits for them, dropping the set aborts") {
   Runtime rt(2);
   test::Lifetimes lifetimes;
   const int cancelled = rt.block_on([](test::Lifetimes& l) -> Async<int> {
