@@ -319,6 +319,14 @@ TEST_CASE("PollAll polls every child at every pass, join_all_naive collects in o
   }
   std::vector<SlotChild> children{SlotChild(more[0], 10), SlotChild(more[1], 20), SlotChild(more[2], 30)};
   CHECK(block_on(join_all_naive(std::move(children))) == std::vector<int>{10, 20, 30});
+
+  slots[5].ready = true;  // an output finished but not taken is dropped by clear() too
+  naive.clear();
+  CHECK(naive.is_empty());
+  CHECK(naive.len() == 0);
+  Poll<std::optional<int>> after = naive.poll_next(m.cx);
+  REQUIRE(after.is_ready());
+  CHECK(!after->has_value());
 }
 
 TEST_SUITE_END();

@@ -94,6 +94,14 @@ class PollAll {
   [[nodiscard]] std::size_t len() const noexcept { return len_; }
   /// True when no child is left.
   [[nodiscard]] bool is_empty() const noexcept { return len_ == 0 && finished_.empty(); }
+  /// Drops every child and every output not yet taken.
+  void clear() noexcept {
+    children_.clear();
+    free_.clear();
+    finished_.clear();
+    len_ = 0;
+  }
+
   /// Child polls so far (the other counters of JoinSetMetrics stay 0: there are no child wakers).
   [[nodiscard]] JoinSetMetrics metrics() const noexcept { return metrics_; }
 
