@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Runs wakeful-micro and the Rust reference side by side and prints the ratios.
 
-    load/micro/compare.py [--rounds 3] [--quick] [workload ...]
+    load/micro/compare.py [--rounds 3] [--quick] [--n N[,N...]] [workload ...]
 
 Builds wakeful-micro (release preset) and the reference in ../shared/reference/rust-micro
 (tokio 1.24 and futures 0.3 from Debian's crates, offline), then runs each workload alternately,
 reference then wakeful, for several rounds, with the malloc settings of WORKLOADS.md for both.
 Each program run reports the median of its own measured runs; the table shows the median of
 those medians over the rounds, and the ratio wakeful / reference (below 1: wakeful is faster).
-Results go to stdout and to load/results/micro-<time>.{csv,md}.
+Results go to stdout and to load/results/micro-<time>.{csv,md}. With --n, the join-set workloads
+run at those sizes instead of WORKLOADS.md's 1,000 / 10,000 / 100,000 (small sizes show where the
+naive poll-all join stops losing: `--n 1,2,3,4,8,16,64,1000,10000,100000 joinset_manual`).
 """
 
 import argparse
@@ -44,8 +46,8 @@ def build():
     subprocess.run(["cargo", "build", "--release", "--locked", "--offline"], cwd=REFERENCE, env=env, check=True)
 
 
-def run(binary, workload, quick):
-    args = [str(binary), workload] + (["--quick"] if quick else [])
+def run(binary, workload, quick, n=None):
+    args = [str(binary), workload] + (["--quick"] if quick else []) + (["--n", str(n)] if n else [])
     env = dict(os.environ, **MALLOC_ENV)
     out = subprocess.run(args, env=env, check=True, capture_output=True, text=True).stdout
     return list(csv.DictReader(io.StringIO(out)))
@@ -69,7 +71,9 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test, not a measurement")
     parser.add_argument("--no-build", action="store_true")
+    parser.add_argument("--n", default="", help="join-set workloads: these sizes (comma-separated)")
     args = parser.parse_args()
+    sizes = [int(n) for n in args.n.split(",") if n] or [None]
     if not args.no_build:
         build()
 
@@ -78,12 +82,14 @@ def main():
     polls = {}
     for workload in args.workloads:
         for round_no in range(args.rounds):
-            for side, binary in (("reference", REFERENCE_BIN), ("wakeful", WAKEFUL)):
-                print(f"# {workload} round {round_no + 1}/{args.rounds}: {side}", file=sys.stderr, flush=True)
-                for row in run(binary, workload, args.quick):
-                    key = (side, row["workload"], row["variant"], row["N"])
-                    medians.setdefault(key, []).append(float(row["median_ns_per_op"]))
-                    polls[key] = row["polls_per_op"]
+            for n in sizes if workload.startswith("joinset") else [None]:
+                for side, binary in (("reference", REFERENCE_BIN), ("wakeful", WAKEFUL)):
+                    size = f" N={n}" if n else ""
+                    print(f"# {workload}{size} round {round_no + 1}/{args.rounds}: {side}", file=sys.stderr, flush=True)
+                    for row in run(binary, workload, args.quick, n):
+                        key = (side, row["workload"], row["variant"], row["N"])
+                        medians.setdefault(key, []).append(float(row["median_ns_per_op"]))
+                        polls[key] = row["polls_per_op"]
 
     rows = []
     for (side, workload, variant, n), values in medians.items():

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Plots ns per round against N for the join-sets of workload 1 (FuturesUnordered and the naive
 # poll-all set), wakeful beside the Rust reference, from a CSV written by load/micro/compare.py.
-#   load/micro/plot_joinset.sh [load/results/micro-*.csv]   ->  load/results/joinset.png
+#   load/micro/plot_joinset.sh [load/results/micro-*.csv [out.png]]   (default load/results/joinset.png)
+# README's figure (docs/joinset.png) comes from a run over small and large N:
+#   load/micro/compare.py --n 1,2,3,4,6,8,16,64,1000,10000,100000 joinset_manual
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 csv=${1:-$(ls -t load/results/micro-*.csv | head -n 1)}
-out=load/results/joinset.png
+out=${2:-load/results/joinset.png}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -20,7 +22,7 @@ done
 gnuplot <<GNUPLOT
 set terminal pngcairo size 900,560 font "sans,11"
 set output "$out"
-set title "One child woken among N: cost of a round (median ns, log-log)"
+set title "One child woken among N: the cost of a round (median ns, log-log)"
 set xlabel "N (pending children)"
 set ylabel "ns per round"
 set logscale xy
