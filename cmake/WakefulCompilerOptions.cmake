@@ -14,6 +14,11 @@ endif()
 add_library(wakeful_warnings INTERFACE)
 target_compile_options(wakeful_warnings INTERFACE -Wall -Wextra -Wpedantic
   $<$<BOOL:${WAKEFUL_WERROR}>:-Werror>)
+# g++ 12 before 12.3 (Debian 12 has 12.2) reports -Wrestrict wrongly for plain std::string
+# code such as `s = "."` or `"[" + s + "]"` at -O2 and above (GCC bugs 105329 and 105651).
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 12.3)
+  target_compile_options(wakeful_warnings INTERFACE -Wno-restrict)
+endif()
 
 # Sanitizers apply to everything in the build, so that the library, tests and tools agree.
 if(WAKEFUL_SANITIZER STREQUAL "address")

@@ -22,8 +22,9 @@ namespace wakeful::test {
 
 class ChildProcess {
  public:
-  /// Starts `argv[0]` with `argv`.
-  explicit ChildProcess(std::vector<std::string> argv) {
+  /// Starts `argv[0]` with `argv`; with `merge_stderr`, its standard error comes through the
+  /// same pipe as its output.
+  explicit ChildProcess(std::vector<std::string> argv, bool merge_stderr = false) {
     int pipe_fds[2];
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
       throw std::runtime_error("pipe2 failed");
@@ -31,6 +32,9 @@ class ChildProcess {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+    if (merge_stderr) {
+      posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDERR_FILENO);
+    }
     std::vector<char*> args;
     args.reserve(argv.size() + 1);
     for (auto& a : argv) {
@@ -95,6 +99,13 @@ class ChildProcess {
     }
     pid_ = -1;
     return {all, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+  }
+
+  /// Sends `signal` to the program.
+  void signal(int signal) const noexcept {
+    if (pid_ > 0) {
+      ::kill(pid_, signal);
+    }
   }
 
   /// Stops the program by its process id: SIGTERM, then SIGKILL after two seconds.

@@ -1,0 +1,276 @@
+// The I/O side of a connection: reads, writes, timeouts and the close.
+
+#include "connection.hpp"
+
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <exception>
+
+#include "deadline.hpp"
+#include "http/input_buffer.hpp"
+#include "http/output.hpp"
+#include "http/session.hpp"
+#include "log.hpp"
+#include "worker.hpp"
+
+namespace httpd {
+
+namespace {
+
+using wakeful::Context;
+using wakeful::Pending;
+using wakeful::Poll;
+namespace io = wakeful::io;
+namespace net = wakeful::net;
+
+bool would_block(const std::error_code& error) noexcept { return error == std::errc::operation_would_block; }
+
+// After the last response, the client may still be sending (a pipeline cut short by an error):
+// closing with unread bytes would make the kernel send a reset that can destroy the response in
+// flight. So the server half-closes and reads what comes, for a bounded time and amount.
+constexpr auto linger_time = std::chrono::seconds(2);
+constexpr std::size_t linger_bytes = std::size_t{256} * 1024;
+
+// One sendfile call sends at most this much, so one connection cannot hold its worker long.
+constexpr std::size_t sendfile_chunk = std::size_t{1024} * 1024;
+
+// Vectored writes gather at most this many pieces.
+constexpr std::size_t max_iovecs = 64;
+
+/// Reads once the socket has bytes, taking the read buffer only then: an idle connection holds
+/// none.
+class IdleRead {
+ public:
+  IdleRead(net::TcpStream& stream, http::InputBuffer& input) noexcept : stream_(&stream), input_(&input) {}
+
+  Poll<io::Result<std::size_t>> poll(Context& cx) {
+    for (;;) {
+      Poll<io::ReadyEvent> ready = stream_->poll_read_ready(cx);
+      if (ready.is_pending()) {
+        return Pending;
+      }
+      if (ready->runtime_gone) {
+        return io::Result<std::size_t>(make_error_code(io::errc::runtime_shut_down));
+      }
+      io::Result<std::size_t> got = stream_->try_read(input_->space());
+      if (got.ok() || !would_block(got.error())) {
+        return got;
+      }
+      stream_->clear_readiness(*ready);
+      input_->release();
+    }
+  }
+
+ private:
+  net::TcpStream* stream_;
+  http::InputBuffer* input_;
+};
+
+/// Writes the whole output: vectored writes for bytes, sendfile for file ranges. Ready with
+/// true once all is written, false on an error or when no byte could be written for `timeout`.
+class Flush {
+ public:
+  Flush(net::TcpStream& stream, http::Output& output, wakeful::time::Sleep& timer, Clock::duration timeout,
+        WorkerStats& stats) noexcept
+      : stream_(&stream), output_(&output), timer_(&timer), timeout_(timeout), stats_(&stats) {}
+
+  Poll<bool> poll(Context& cx) {
+    while (!output_->empty()) {
+      Poll<io::Result<std::size_t>> wrote = write_some(cx);
+      if (wrote.is_pending()) {
+        return wait(cx);
+      }
+      if (!wrote->ok() || **wrote == 0) {
+        return false;
+      }
+      output_->consume(**wrote);
+      stats_->bytes_sent.add(**wrote);
+      deadline_.reset();  // progress: the stall clock starts again at the next wait
+    }
+    return true;
+  }
+
+ private:
+  Poll<io::Result<std::size_t>> write_some(Context& cx) {
+    const http::Output::Piece& first = *output_->front();
+    if (first.kind == http::Output::Piece::Kind::file) {
+      for (;;) {
+        Poll<io::ReadyEvent> ready = stream_->poll_write_ready(cx);
+        if (ready.is_pending()) {
+          return Pending;
+        }
+        auto offset = static_cast<off_t>(first.offset);
+        const ssize_t sent = ::sendfile(stream_->socket().native_handle(), first.file->fd, &offset,
+                                        std::min(first.length, sendfile_chunk));
+        if (sent >= 0) {
+          return io::Result<std::size_t>(static_cast<std::size_t>(sent));  // 0: the file shrank
+        }
+        if (errno == EAGAIN) {
+          stream_->clear_readiness(*ready);
+          continue;
+        }
+        if (errno != EINTR) {
+          return io::Result<std::size_t>(std::error_code(errno, std::system_category()));
+        }
+      }
+    }
+    std::array<asio::const_buffer, max_iovecs> buffers;
+    std::size_t count = 0;
+    for (const http::Output::Piece& piece : *output_) {
+      if (piece.kind == http::Output::Piece::Kind::file || count == buffers.size()) {
+        break;
+      }
+      const std::string_view bytes = output_->bytes(piece);
+      buffers[count++] = asio::const_buffer(bytes.data(), bytes.size());
+    }
+    return stream_->poll_write_vectored(cx, std::span(buffers.data(), count));
+  }
+
+  Poll<bool> wait(Context& cx) {
+    if (!deadline_) {
+      deadline_ = Clock::now() + timeout_;
+    }
+    for (;;) {
+      if (timer_->deadline() > *deadline_) {
+        timer_->reset(*deadline_);
+      }
+      if (timer_->poll_unbudgeted(cx).is_pending()) {
+        return Pending;
+      }
+      if (Clock::now() >= *deadline_) {
+        return false;  // stalled: the client does not read
+      }
+      timer_->reset(*deadline_);
+    }
+  }
+
+  net::TcpStream* stream_;
+  http::Output* output_;
+  wakeful::time::Sleep* timer_;
+  Clock::duration timeout_;
+  WorkerStats* stats_;
+  std::optional<Clock::time_point> deadline_;
+};
+
+/// Links the connection into its worker for the drain, and counts it closed when it ends.
+class Registration {
+ public:
+  Registration(Worker& worker, int fd) noexcept : worker_(worker) {
+    entry.fd = fd;
+    worker_.link(entry);
+  }
+  Registration(const Registration&) = delete;
+  Registration& operator=(const Registration&) = delete;
+  ~Registration() {
+    worker_.unlink(entry);
+    worker_.stats().connections_closed.add();
+    worker_.state().open_connections.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+  ConnectionEntry entry;
+
+ private:
+  Worker& worker_;
+};
+
+std::string endpoint_text(const asio::ip::tcp::endpoint& endpoint) {
+  const asio::ip::address address = endpoint.address();
+  const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+  return host + ":" + std::to_string(endpoint.port());
+}
+
+}  // namespace
+
+wakeful::Async<void> serve_connection(net::Accepted accepted, Worker& worker) {
+  net::TcpStream stream = std::move(accepted.stream);
+  Registration registration(worker, stream.socket().native_handle());
+  const Config& config = worker.config();
+  const Limits& limits = config.limits;
+  WorkerStats& stats = worker.stats();
+  try {
+    (void)stream.set_nodelay(true);  // responses are whole when written: no reason to hold them
+    http::Session session(http::SessionOptions{&limits, &worker.router(), &stats, &worker.state().draining,
+                                               config.access_log,
+                                               config.access_log ? endpoint_text(accepted.peer) : std::string()});
+    http::InputBuffer input(worker.input_capacity());
+    http::Output output;
+    wakeful::time::Sleep timer(Clock::now() + limits.header_timeout);
+    Clock::time_point deadline = timer.deadline();  // for the request head under way
+    bool flushed = true;
+
+    for (;;) {
+      std::optional<io::Result<std::size_t>> got;
+      if (session.idle(input)) {
+        input.release();
+        output.release();
+        if (worker.draining()) {
+          break;
+        }
+        registration.entry.idle = true;
+        const Clock::duration wait = session.requests() == 0 ? limits.header_timeout : limits.idle_timeout;
+        got = co_await with_deadline(IdleRead(stream, input), timer, Clock::now() + wait);
+        registration.entry.idle = false;
+        if (!got) {
+          break;  // idle too long: closed without a word (RFC 9112 section 9.6)
+        }
+        deadline = Clock::now() + limits.header_timeout;
+      } else {
+        const std::span<std::byte> space = input.space();
+        if (space.empty()) {
+          break;  // cannot happen: the session refuses a head that fills the buffer
+        }
+        got = co_await with_deadline(stream.read(space), timer, deadline);
+        if (!got) {
+          session.timed_out(input, output);  // 408 if a request was under way
+          flushed = co_await Flush(stream, output, timer, limits.write_timeout, stats);
+          break;
+        }
+      }
+      if (!got->ok() || **got == 0) {
+        break;  // reset, or the client closed its side: nothing is left to answer
+      }
+      input.commit(**got);
+      stats.bytes_received.add(**got);
+
+      const std::size_t answered = session.requests();
+      http::SessionStatus status = http::SessionStatus::need_input;
+      do {
+        status = session.process(input, output);
+        flushed = co_await Flush(stream, output, timer, limits.write_timeout, stats);
+      } while (flushed && status == http::SessionStatus::output_full);
+      if (!flushed || status == http::SessionStatus::close) {
+        break;
+      }
+      if (session.requests() != answered || !session.in_head()) {
+        // A new request began, or its body is arriving: the read deadline starts again. A head
+        // that trickles in keeps the deadline its first byte set (slowloris).
+        deadline = Clock::now() + limits.header_timeout;
+      }
+    }
+
+    if (flushed && session.closing()) {
+      // Lingering close: FIN first, then drain what the client still sends.
+      (void)stream.shutdown(asio::socket_base::shutdown_send);
+      const Clock::time_point linger_end = Clock::now() + std::min<Clock::duration>(linger_time, limits.header_timeout);
+      std::size_t drained = 0;
+      while (drained < linger_bytes) {
+        input.consume(input.unread().size());
+        const std::span<std::byte> space = input.space();
+        auto got = co_await with_deadline(stream.read(space), timer, linger_end);
+        if (!got || !got->ok() || **got == 0) {
+          break;
+        }
+        drained += **got;
+      }
+      input.consume(input.unread().size());
+    }
+  } catch (const std::exception& error) {
+    log(LogLevel::warn, std::string("connection failed: ") + error.what());
+  }
+}
+
+}  // namespace httpd

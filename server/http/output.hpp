@@ -1,0 +1,71 @@
+#pragma once
+// Output: the bytes a connection owes its peer, in order: owned bytes (response heads, small
+// bodies), static bytes (fixed bodies), and file ranges (sent with sendfile). Pipelined
+// responses pile up here and go out in one vectored write.
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace httpd::http {
+
+/// An open file shared by the responses that send parts of it.
+struct OpenFile {
+  explicit OpenFile(int descriptor) noexcept : fd(descriptor) {}
+  OpenFile(const OpenFile&) = delete;
+  OpenFile& operator=(const OpenFile&) = delete;
+  ~OpenFile();
+  int fd;
+};
+
+class Output {
+ public:
+  /// A piece of output: bytes owned by the Output, static bytes, or a range of a file.
+  struct Piece {
+    enum class Kind { owned, external, file } kind;
+    std::size_t offset;  // owned: into the owned bytes; file: into the file
+    const char* data;    // external
+    std::size_t length;
+    std::shared_ptr<OpenFile> file;
+  };
+
+  /// Appends a copy of `bytes`.
+  void append(std::string_view bytes);
+  /// Appends bytes that outlive the Output (string literals).
+  void append_external(std::string_view bytes);
+  /// Appends `length` bytes of `file` from `offset`.
+  void append_file(std::shared_ptr<OpenFile> file, off_t offset, std::size_t length);
+  /// Appends the decimal form of `value`.
+  void append_number(std::size_t value);
+
+  [[nodiscard]] bool empty() const noexcept { return pieces_.empty(); }
+  [[nodiscard]] std::size_t size() const noexcept { return pending_; }
+
+  /// The first piece, or nullptr.
+  [[nodiscard]] const Piece* front() const noexcept { return pieces_.empty() ? nullptr : &pieces_[first_]; }
+  /// The bytes of an owned or external piece, from `skip` on.
+  [[nodiscard]] std::string_view bytes(const Piece& piece) const noexcept;
+  /// The pieces still to send, oldest first.
+  [[nodiscard]] const Piece* begin() const noexcept { return pieces_.data() + first_; }
+  [[nodiscard]] const Piece* end() const noexcept { return pieces_.data() + pieces_.size(); }
+
+  /// Drops the first `count` bytes (sent).
+  void consume(std::size_t count) noexcept;
+
+  /// Frees the memory kept for the next responses (an idle connection holds none).
+  void release() noexcept;
+
+ private:
+  void add_owned(std::size_t offset, std::size_t length);
+
+  std::string owned_;
+  std::vector<Piece> pieces_;
+  std::size_t first_ = 0;
+  std::size_t pending_ = 0;
+};
+
+}  // namespace httpd::http

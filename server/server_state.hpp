@@ -1,0 +1,30 @@
+#pragma once
+// What every worker of a wakeful-httpd process shares.
+
+#include <atomic>
+#include <cstddef>
+#include <optional>
+#include <vector>
+
+#include "config.hpp"
+#include "static_files.hpp"
+#include "stats.hpp"
+
+namespace wakeful {
+class Runtime;
+}  // namespace wakeful
+
+namespace httpd {
+
+struct ServerState {
+  explicit ServerState(Config cfg) : config(std::move(cfg)), stats(config.threads) {}
+
+  Config config;
+  wakeful::Runtime* runtime = nullptr;
+  std::optional<StaticFiles> files;
+  std::vector<WorkerStats> stats;  ///< one per worker
+  std::atomic<bool> draining{false};
+  std::atomic<std::size_t> open_connections{0};
+};
+
+}  // namespace httpd

@@ -1,0 +1,208 @@
+// wakeful-httpd end to end, over loopback sockets, in each of its three modes: requests,
+// pipelining, concurrency, timeouts, the connection cap, and a client that goes away.
+
+#include <doctest/doctest.h>
+#include <netinet/tcp.h>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/http.hpp"
+#include "support/httpd_process.hpp"
+
+using namespace std::chrono_literals;
+using wakeful::test::get;
+using wakeful::test::HttpClient;
+using wakeful::test::HttpdProcess;
+using wakeful::test::HttpResponse;
+
+namespace {
+
+// The three ways a worker drives its connections: every end-to-end test runs in each.
+std::vector<std::string> modes() { return {"tasks", "inline", "naive"}; }
+
+std::vector<std::string> flags(const std::string& mode, std::vector<std::string> more = {}) {
+  std::vector<std::string> all{"--mode", mode, "--threads", "2"};
+  all.insert(all.end(), more.begin(), more.end());
+  return all;
+}
+
+std::string echo(const std::string& body) {
+  return "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+}  // namespace
+
+TEST_SUITE_BEGIN("server");
+
+TEST_CASE("requests, a 50-deep pipeline in one write, and a pipeline sent byte by byte") {
+  for (const std::string& mode : modes()) {
+    CAPTURE(mode);
+    HttpdProcess server(flags(mode));
+    HttpClient client(server.port());
+    const std::optional<HttpResponse> hello = client.request(get("/plaintext"));
+    REQUIRE(hello);
+    CHECK(hello->body == "Hello, World!");
+
+    std::string pipeline;
+    for (int i = 0; i < 50; ++i) {
+      pipeline += echo("body " + std::to_string(i));
+    }
+    REQUIRE(client.send(pipeline));
+    const std::vector<HttpResponse> responses = client.read_responses(50);
+    REQUIRE(responses.size() == 50);
+    for (int i = 0; i < 50; ++i) {
+      CHECK(responses[static_cast<std::size_t>(i)].body == "body " + std::to_string(i));
+    }
+
+    const int on = 1;
+    ::setsockopt(client.fd(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    const std::string split = get("/json") + echo("split") + get("/json");
+    for (const char c : split) {
+      REQUIRE(client.send(std::string_view(&c, 1)));
+    }
+    const std::vector<HttpResponse> pieces = client.read_responses(3);
+    REQUIRE(pieces.size() == 3);
+    CHECK(pieces[1].body == "split");
+    CHECK(pieces[2].body == R"({"message":"Hello, World!"})");
+  }
+}
+
+TEST_CASE("100 concurrent keep-alive clients, 20 requests each, all answered") {
+  for (const std::string& mode : modes()) {
+    CAPTURE(mode);
+    HttpdProcess server(flags(mode));
+    std::atomic<int> answered{0};
+    std::vector<std::thread> clients;
+    clients.reserve(100);
+    for (int c = 0; c < 100; ++c) {
+      clients.emplace_back([&, c] {
+        HttpClient client(server.port());
+        for (int i = 0; i < 20; ++i) {
+          const std::string body = std::to_string(c) + "/" + std::to_string(i);
+          const std::optional<HttpResponse> r = client.request(echo(body));
+          if (r && r->status == 200 && r->body == body) {
+            answered.fetch_add(1);
+          }
+        }
+      });
+    }
+    for (std::thread& t : clients) {
+      t.join();
+    }
+    CHECK(answered.load() == 2000);
+    CHECK(server.metric("httpd_responses_total{class=\"2xx\"}") >= 2000);
+  }
+}
+
+TEST_CASE("a head trickled in slower than --header-timeout gets 408 and is closed (slowloris)") {
+  for (const std::string& mode : modes()) {
+    CAPTURE(mode);
+    HttpdProcess server(flags(mode, {"--header-timeout", "300ms"}));
+    HttpClient client(server.port());
+    REQUIRE(client.send("GET /plaintext HTTP/1.1\r\n"));
+    const auto start = std::chrono::steady_clock::now();
+    bool sent = true;
+    for (int i = 0; i < 20 && sent; ++i) {  // each line well within the timeout, the head never done
+      std::this_thread::sleep_for(100ms);
+      sent = client.send("X-Slow: " + std::to_string(i) + "\r\n");
+    }
+    CHECK(client.closed_within(3s));
+    CHECK(std::chrono::steady_clock::now() - start < 3s);
+    CHECK(client.received().starts_with("HTTP/1.1 408 Request Timeout\r\n"));
+  }
+}
+
+TEST_CASE("a kept-alive connection idle past --idle-timeout is closed, and a silent one past --header-timeout") {
+  for (const std::string& mode : modes()) {
+    CAPTURE(mode);
+    HttpdProcess server(flags(mode, {"--idle-timeout", "300ms", "--header-timeout", "500ms"}));
+    HttpClient kept(server.port());
+    REQUIRE(kept.request(get("/json")));
+    HttpClient silent(server.port());
+    const auto start = std::chrono::steady_clock::now();
+    CHECK(kept.closed_within(3s));
+    CHECK(kept.received().empty());  // closed without a word
+    CHECK(silent.closed_within(3s));
+    CHECK(std::chrono::steady_clock::now() - start < 3s);
+  }
+}
+
+TEST_CASE("a client that stops reading is dropped after --write-timeout") {
+  char pattern[] = "/tmp/wakeful-stall-XXXXXX";
+  REQUIRE(::mkdtemp(pattern) != nullptr);
+  const std::string root = pattern;
+  {
+    std::string big(std::size_t{16} << 20U, 'z');
+    FILE* file = std::fopen((root + "/big.bin").c_str(), "wb");
+    REQUIRE(file != nullptr);
+    std::fwrite(big.data(), 1, big.size(), file);
+    std::fclose(file);
+  }
+  for (const std::string& mode : modes()) {
+    CAPTURE(mode);
+    HttpdProcess server(flags(mode, {"--write-timeout", "300ms", "--root", root}));
+    HttpClient stalled(server.port());
+    const int small = 4096;
+    ::setsockopt(stalled.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    REQUIRE(stalled.send(get("/static/big.bin")));
+    // The server cannot finish, and gives up: only the /metrics connection stays open.
+    CHECK(server.metric_becomes("httpd_connections_open", 1, 6s));
+  }
+  std::remove((root + "/big.bin").c_str());
+  ::rmdir(root.c_str());
+}
+
+TEST_CASE("beyond --max-connections, connections are closed at once and counted") {
+  for (const std::string& mode : modes()) {
+    CAPTURE(mode);
+    HttpdProcess server(flags(mode, {"--max-connections", "3", "--threads", "1"}));
+    HttpClient a(server.port());
+    HttpClient b(server.port());
+    REQUIRE(a.request(get("/json")));
+    REQUIRE(b.request(get("/json")));
+    HttpClient c(server.port());  // the third: still within the cap
+    REQUIRE(c.request(get("/json")));
+    HttpClient over(server.port());
+    CHECK(over.closed_within(3s));
+    CHECK(over.received().empty());
+    c.close();  // a slot frees up: /metrics can get in
+    double rejected = 0;
+    for (int i = 0; i < 50 && rejected == 0; ++i) {
+      std::this_thread::sleep_for(20ms);
+      try {
+        rejected = server.metric("httpd_connections_rejected_total");
+      } catch (const std::exception&) {  // refused while the slot was still taken
+      }
+    }
+    CHECK(rejected >= 1);
+    CHECK(a.request(get("/plaintext")));  // the others never noticed
+  }
+}
+
+TEST_CASE("clients that reset or vanish mid-request do not disturb the others") {
+  for (const std::string& mode : modes()) {
+    CAPTURE(mode);
+    HttpdProcess server(flags(mode));
+    HttpClient steady(server.port());
+    REQUIRE(steady.request(get("/json")));
+    for (int i = 0; i < 20; ++i) {
+      wakeful::test::HttpClient gone(server.port());
+      gone.send(i % 2 == 0 ? "GET /plaintext HTTP/1.1\r\nHo"
+                           : "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nab");
+      if (i % 3 == 0) {
+        const linger reset{1, 0};
+        ::setsockopt(gone.fd(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+      }
+    }
+    for (int i = 0; i < 10; ++i) {
+      REQUIRE(steady.request(get("/json")));
+    }
+    CHECK(server.metric_becomes("httpd_connections_open", 2));  // `steady` and the /metrics one
+  }
+}
+
+TEST_SUITE_END();
