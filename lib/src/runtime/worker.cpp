@@ -196,10 +196,12 @@ void Worker::run_task(TaskHeader* task) {
 
 // The output is stored (or the future cancelled): publish COMPLETE, leave the owner list and
 // drop `references` (the list's, plus the poller's when the task came from the run queue).
+// Counted before COMPLETE is published, so whoever the completion wakes reads metrics that
+// already count it.
 void Worker::finish(TaskHeader* task, std::uint64_t references) noexcept {
+  tasks_completed_.add();
   transition_to_complete(task);
   owned_.remove(task);
-  tasks_completed_.add();
   task_ref_dec(task, references);
 }
 
