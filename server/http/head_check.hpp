@@ -1,22 +1,37 @@
 #pragma once
-// The strict syntax checks wakeful-httpd applies to a request head before llhttp parses it.
+// HeadScanner: finds where a request head ends and checks its syntax strictly, in one pass over
+// its bytes (RFC 9112 sections 2.2, 3 and 5), before llhttp parses it.
 //
 // llhttp 8.1 predates fixes that later versions made: it accepts a header line ended by a bare
 // CR, obs-fold continuation lines, and some loose request lines. A request that a front proxy
 // and this server could frame differently is a smuggling risk, so such heads are refused here,
-// on the raw bytes, before the parser sees them.
+// on the raw bytes, before the parser sees them. A head that arrives in pieces is scanned once:
+// the scanner remembers the lines it has checked.
 
 #include <cstddef>
 #include <string_view>
 
 namespace httpd::http {
 
-/// Where the request head that starts `input` ends (just past its blank line), or npos if it is
-/// not complete yet.
-std::size_t find_head_end(std::string_view input) noexcept;
+class HeadScanner {
+ public:
+  /// What scan() found.
+  struct Result {
+    enum class State { incomplete, complete, invalid } state = State::incomplete;
+    std::size_t end = 0;  ///< complete: the head's length, blank line included
+    int status = 0;       ///< invalid: the status to answer, 400 or 414
+  };
 
-/// Checks a complete head (request line, header lines, blank line). Returns 0 when it is well
-/// formed, or the status to answer: 414 for a request target over `max_uri_bytes`, else 400.
-int check_head(std::string_view head, std::size_t max_uri_bytes) noexcept;
+  /// Scans `input`, which starts with a request line and holds at least the bytes of the last
+  /// call. `max_uri_bytes` bounds the request target (414 beyond).
+  Result scan(std::string_view input, std::size_t max_uri_bytes) noexcept;
+
+  /// Forgets the head scanned so far, for the next one.
+  void reset() noexcept { *this = HeadScanner(); }
+
+ private:
+  std::size_t line_start_ = 0;  // the first line not yet complete
+  bool request_line_seen_ = false;
+};
 
 }  // namespace httpd::http

@@ -4,7 +4,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <utility>
 
 namespace httpd::http {
@@ -29,13 +31,26 @@ void Output::add_owned(std::size_t offset, std::size_t length) {
   pending_ += length;
 }
 
-void Output::append(std::string_view bytes) {
-  if (bytes.empty()) {
-    return;
+char* Output::append_space(std::size_t length) {
+  if (owned_size_ + length > owned_capacity_) {
+    const std::size_t capacity = std::max({owned_capacity_ * 2, owned_size_ + length, std::size_t{1024}});
+    auto grown = std::make_unique_for_overwrite<char[]>(capacity);
+    if (owned_size_ > 0) {
+      std::memcpy(grown.get(), owned_.get(), owned_size_);
+    }
+    owned_ = std::move(grown);
+    owned_capacity_ = capacity;
   }
-  const std::size_t offset = owned_.size();
-  owned_.append(bytes);
-  add_owned(offset, bytes.size());
+  const std::size_t offset = owned_size_;
+  owned_size_ += length;
+  add_owned(offset, length);
+  return owned_.get() + offset;
+}
+
+void Output::append(std::string_view bytes) {
+  if (!bytes.empty()) {
+    std::memcpy(append_space(bytes.size()), bytes.data(), bytes.size());
+  }
 }
 
 void Output::append_number(std::size_t value) {
@@ -63,7 +78,7 @@ void Output::append_file(std::shared_ptr<OpenFile> file, off_t offset, std::size
 
 std::string_view Output::bytes(const Piece& piece) const noexcept {
   if (piece.kind == Piece::Kind::owned) {
-    return {owned_.data() + piece.offset, piece.length};
+    return {owned_.get() + piece.offset, piece.length};
   }
   return {piece.data, piece.length};
 }
@@ -87,14 +102,16 @@ void Output::consume(std::size_t count) noexcept {
   }
   if (first_ == pieces_.size()) {  // all sent: start over, keeping the capacity
     pieces_.clear();
-    owned_.clear();
+    owned_size_ = 0;
     first_ = 0;
   }
 }
 
 void Output::release() noexcept {
   if (pieces_.empty()) {
-    std::string().swap(owned_);
+    owned_.reset();
+    owned_size_ = 0;
+    owned_capacity_ = 0;
     std::vector<Piece>().swap(pieces_);
     first_ = 0;
   }

@@ -41,6 +41,9 @@ class Output {
   void append_file(std::shared_ptr<OpenFile> file, off_t offset, std::size_t length);
   /// Appends the decimal form of `value`.
   void append_number(std::size_t value);
+  /// Appends `length` bytes that the caller writes at the returned address before the next
+  /// call to the Output (one bookkeeping step for a whole response head).
+  [[nodiscard]] char* append_space(std::size_t length);
 
   [[nodiscard]] bool empty() const noexcept { return pieces_.empty(); }
   [[nodiscard]] std::size_t size() const noexcept { return pending_; }
@@ -62,7 +65,10 @@ class Output {
  private:
   void add_owned(std::size_t offset, std::size_t length);
 
-  std::string owned_;
+  // Owned bytes: grown without being zeroed first, which std::string cannot do.
+  std::unique_ptr<char[]> owned_;
+  std::size_t owned_size_ = 0;
+  std::size_t owned_capacity_ = 0;
   std::vector<Piece> pieces_;
   std::size_t first_ = 0;
   std::size_t pending_ = 0;

@@ -2,6 +2,10 @@
 
 #include "response.hpp"
 
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+
 #include "date.hpp"
 
 namespace httpd::http {
@@ -104,56 +108,88 @@ Response Response::error(int status) {
   return r;
 }
 
+namespace {
+
+// Appends the head, and `inline_body` right after it, with one bookkeeping step: the pieces are
+// measured first, then copied into one block of the output.
+void write_head_and(Output& out, const Response& response, const Framing& framing, std::uint64_t content_length,
+                    std::string_view inline_body) {
+  char status_buffer[64];
+  std::string_view status = status_line(response.status);
+  if (status.empty()) {
+    const int n =
+        std::snprintf(status_buffer, sizeof status_buffer, "HTTP/1.1 %d %.*s\r\n", response.status,
+                      static_cast<int>(reason_phrase(response.status).size()), reason_phrase(response.status).data());
+    status = std::string_view(status_buffer, static_cast<std::size_t>(n));
+  }
+  char length_digits[24];
+  const auto [length_end, error] = std::to_chars(length_digits, length_digits + sizeof length_digits, content_length);
+  (void)error;
+  const std::string_view length(length_digits, static_cast<std::size_t>(length_end - length_digits));
+  constexpr std::string_view server_and_date = "Server: wakeful-httpd\r\nDate: ";
+  constexpr std::string_view type_field = "\r\nContent-Type: ";
+  constexpr std::string_view length_field = "\r\nContent-Length: ";
+  const std::string_view connection = !framing.keep_alive ? std::string_view("Connection: close\r\n")
+                                      : framing.http10    ? std::string_view("Connection: keep-alive\r\n")
+                                                          : std::string_view();
+  const std::string_view date = framing.date.empty() ? http_date_now() : framing.date;
+  const bool typed = !response.content_type.empty();
+  const std::size_t total = status.size() + server_and_date.size() + date.size() +
+                            (typed ? type_field.size() + response.content_type.size() : 0) + length_field.size() +
+                            length.size() + 2 + response.headers.size() + connection.size() + 2 + inline_body.size();
+  char* p = out.append_space(total);
+  const auto put = [&p](std::string_view part) {
+    if (!part.empty()) {  // an empty view may hold a null pointer, which memcpy must not get
+      std::memcpy(p, part.data(), part.size());
+      p += part.size();
+    }
+  };
+  put(status);
+  put(server_and_date);
+  put(date);
+  if (typed) {
+    put(type_field);
+    put(response.content_type);
+  }
+  put(length_field);
+  put(length);
+  put("\r\n");
+  put(response.headers);
+  put(connection);
+  put("\r\n");
+  put(inline_body);
+}
+
+}  // namespace
+
 void write_head(Output& out, const Response& response, const Framing& framing, std::uint64_t content_length) {
-  if (const std::string_view line = status_line(response.status); !line.empty()) {
-    out.append(line);
-  } else {
-    out.append("HTTP/1.1 ");
-    out.append_number(static_cast<std::size_t>(response.status));
-    out.append(" ");
-    out.append(reason_phrase(response.status));
-    out.append("\r\n");
-  }
-  out.append("Server: ");
-  out.append(server_name);
-  out.append("\r\nDate: ");
-  out.append(http_date_now());
-  out.append("\r\n");
-  if (!response.content_type.empty()) {
-    out.append("Content-Type: ");
-    out.append(response.content_type);
-    out.append("\r\n");
-  }
-  out.append("Content-Length: ");
-  out.append_number(static_cast<std::size_t>(content_length));
-  out.append("\r\n");
-  out.append(response.headers);
-  if (!framing.keep_alive) {
-    out.append("Connection: close\r\n");
-  } else if (framing.http10) {
-    out.append("Connection: keep-alive\r\n");
-  }
-  out.append("\r\n");
+  write_head_and(out, response, framing, content_length, {});
 }
 
 void write_response(Output& out, Response& response, const Framing& framing) {
-  write_head(out, response, framing, response.content_length());
   const bool has_body = !framing.head_only && response.status >= 200 && response.status != 204 &&
                         response.status != 304 && !response.length_without_body;
+  const std::uint64_t length = response.content_length();
   if (!has_body) {
+    write_head_and(out, response, framing, length, {});
     return;
   }
   if (response.file) {
+    write_head_and(out, response, framing, length, {});
     out.append_file(std::move(response.file), static_cast<off_t>(response.file_offset),
                     static_cast<std::size_t>(response.file_length));
-  } else if (!response.static_body.empty()) {
-    if (response.static_body.size() < copy_body_below) {
-      out.append(response.static_body);
-    } else {
-      out.append_external(response.static_body);
-    }
+    return;
+  }
+  const std::string_view body = response.static_body.empty() ? std::string_view(response.body) : response.static_body;
+  if (body.size() < copy_body_below) {
+    write_head_and(out, response, framing, length, body);
   } else {
-    out.append(response.body);
+    write_head_and(out, response, framing, length, {});
+    if (response.static_body.empty()) {
+      out.append(body);
+    } else {
+      out.append_external(body);
+    }
   }
 }
 

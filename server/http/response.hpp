@@ -44,6 +44,7 @@ struct Framing {
   bool keep_alive = true;  ///< the connection stays open after it
   bool http10 = false;     ///< the request was HTTP/1.0 (keep-alive must then be stated)
   bool head_only = false;  ///< a HEAD request: the head, with the Content-Length of the body
+  std::string_view date;   ///< the Date value (empty: http_date_now())
 };
 
 /// The reason phrase of `status` ("Not Found").

@@ -8,6 +8,7 @@
 
 #include "../log.hpp"
 #include "../stats.hpp"
+#include "date.hpp"
 #include "head_check.hpp"
 
 namespace httpd::http {
@@ -30,20 +31,6 @@ constexpr std::string_view default_echo_type = "application/octet-stream";
 std::vector<Header>& header_scratch() {
   thread_local std::vector<Header> headers;
   return headers;
-}
-
-// The start of a partial head that already shows a bare CR or LF, or npos. `from` is where the
-// previous scan stopped, so a head trickling in is scanned once overall.
-bool has_bare_line_break(std::string_view partial, std::size_t from) noexcept {
-  for (std::size_t i = from; i < partial.size(); ++i) {
-    if (partial[i] == '\n' && (i == 0 || partial[i - 1] != '\r')) {
-      return true;
-    }
-    if (partial[i] == '\r' && i + 1 < partial.size() && partial[i + 1] != '\n') {
-      return true;
-    }
-  }
-  return false;
 }
 
 // The path of a request target: origin-form as is, absolute-form without scheme and authority,
@@ -111,6 +98,7 @@ int Session::on_body(llhttp_t* parser, const char* at, std::size_t length) {
 }
 
 SessionStatus Session::process(InputBuffer& input, Output& output) {
+  date_ = http_date_now();  // one clock read for the whole batch of pipelined responses
   for (;;) {
     switch (phase_) {
       case Phase::head: {
@@ -157,30 +145,24 @@ SessionStatus Session::process_head(InputBuffer& input, Output& output) {
   if (line_length > limits.max_uri_bytes + max_request_line_rest) {
     return fail(output, 414);
   }
-  const std::size_t search_from = head_scanned_ > 3 ? head_scanned_ - 3 : 0;
-  const std::size_t found = find_head_end(unread.substr(search_from));
-  if (found == std::string_view::npos) {
-    if (has_bare_line_break(unread, search_from)) {
-      return fail(output, 400);
-    }
-    head_scanned_ = unread.size();
+  const HeadScanner::Result scan = scanner_.scan(unread, limits.max_uri_bytes);
+  if (scan.state == HeadScanner::Result::State::invalid) {
+    return fail(output, scan.status);
+  }
+  if (scan.state == HeadScanner::Result::State::incomplete) {
     if (unread.size() > limits.max_header_bytes || input.full()) {
       return fail(output, 431);
     }
     return SessionStatus::need_input;
   }
-  const std::size_t head_end = search_from + found;
-  head_scanned_ = 0;
-  if (head_end > limits.max_header_bytes) {
+  scanner_.reset();
+  if (scan.end > limits.max_header_bytes) {
     return fail(output, 431);
   }
-  return start_request(unread.substr(0, head_end), input, output);
+  return start_request(unread.substr(0, scan.end), input, output);
 }
 
 SessionStatus Session::start_request(std::string_view head, InputBuffer& input, Output& output) {
-  if (const int status = check_head(head, options_.limits->max_uri_bytes); status != 0) {
-    return fail(output, status);
-  }
   // llhttp parses the whole head and pauses in on_headers_complete, right after it.
   const llhttp_errno_t parsed = llhttp_execute(&parser_, head.data(), head.size());
   if (parsed != HPE_PAUSED || llhttp_get_error_pos(&parser_) != head.data() + head.size()) {
@@ -375,13 +357,14 @@ void Session::timed_out(const InputBuffer& input, Output& output) {
     return;
   }
   if (!idle(input) && !(phase_ == Phase::body && responded_)) {
+    date_ = http_date_now();
     fail(output, 408);
   }
   phase_ = Phase::closed;
 }
 
 void Session::respond(Output& output, Response& response, bool head_only) {
-  const Framing framing{keep_alive_, http10_, head_only};
+  const Framing framing{keep_alive_, http10_, head_only, date_};
   const std::uint64_t length = response.content_length();
   write_response(output, response, framing);
   if (options_.stats != nullptr) {

@@ -25,6 +25,7 @@
 #include <string_view>
 
 #include "../config.hpp"
+#include "head_check.hpp"
 #include "input_buffer.hpp"
 #include "output.hpp"
 #include "request.hpp"
@@ -112,7 +113,7 @@ class Session {
   SessionOptions options_;
   llhttp_t parser_{};
   Phase phase_ = Phase::head;
-  std::size_t head_scanned_ = 0;  // bytes of the partial head already searched for its end
+  HeadScanner scanner_;  // the head under way, checked line by line as it arrives
   std::size_t requests_ = 0;
 
   // The request under way.
@@ -125,6 +126,7 @@ class Session {
   std::string echo_type_;          // its Content-Type
   std::string log_request_;        // "METHOD target HTTP/1.x", with --access-log
   Output* body_output_ = nullptr;  // where on_body streams an echo
+  std::string_view date_;          // the Date of this batch of responses
 };
 
 }  // namespace httpd::http
