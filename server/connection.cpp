@@ -120,14 +120,21 @@ class Flush {
     }
     std::array<asio::const_buffer, max_iovecs> buffers;
     std::size_t count = 0;
+    net::MoreToSend more = net::MoreToSend::no;
     for (const http::Output::Piece& piece : *output_) {
-      if (piece.kind == http::Output::Piece::Kind::file || count == buffers.size()) {
+      if (piece.kind == http::Output::Piece::Kind::file) {
+        // The head of a file's response: let it leave with the file's first bytes. Sent alone,
+        // a small segment before a large body keeps the client's receive window small.
+        more = net::MoreToSend::yes;
+        break;
+      }
+      if (count == buffers.size()) {
         break;
       }
       const std::string_view bytes = output_->bytes(piece);
       buffers[count++] = asio::const_buffer(bytes.data(), bytes.size());
     }
-    return stream_->poll_write_vectored(cx, std::span(buffers.data(), count));
+    return stream_->poll_write_vectored(cx, std::span(buffers.data(), count), more);
   }
 
   Poll<bool> wait(Context& cx) {

@@ -2,13 +2,17 @@
 // wait is in flight, resets, half-closes, EOF, broken pipes, connect errors and timeouts.
 
 #include <doctest/doctest.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <random>
+#include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "support/counted.hpp"
@@ -343,6 +347,34 @@ TEST_CASE("vectored writes, options and addresses") {
     co_return std::string(in.data(), in.size());
   }(server));
   CHECK(echoed == "vectored");
+}
+
+TEST_CASE("MoreToSend::yes holds a short write back until the next write, which sends both") {
+  Runtime rt(1);
+  const asio::ip::tcp::endpoint server = rt.block_on(start_echo_server());
+  const auto [held, echoed] = rt.block_on([](asio::ip::tcp::endpoint to) -> Async<std::pair<int, std::string>> {
+    TcpStream stream = (co_await TcpStream::connect(to)).value();
+    CHECK(stream.set_nodelay(true).ok());  // MSG_MORE holds bytes back even then
+    const std::array<asio::const_buffer, 2> head{asio::buffer("he", 2), asio::buffer("ad", 2)};
+    const std::array<asio::const_buffer, 1> body{asio::buffer("body", 4)};
+    const io::Result<std::size_t> first = co_await stream.write_vectored(head, net::MoreToSend::yes);
+    if (!first || *first != 4) {
+      co_return std::pair{-1, std::string("first write failed")};
+    }
+    int unsent = -1;  // bytes in the send queue not yet sent: the held head
+    ::ioctl(stream.socket().native_handle(), SIOCOUTQNSD, &unsent);
+    const io::Result<std::size_t> second = co_await stream.write_vectored(body);
+    if (!second || *second != 4) {
+      co_return std::pair{unsent, std::string("second write failed")};
+    }
+    std::array<char, 8> in{};
+    if (!co_await stream.read_exact(std::as_writable_bytes(std::span(in)))) {
+      co_return std::pair{unsent, std::string("read failed")};
+    }
+    co_return std::pair{unsent, std::string(in.data(), in.size())};
+  }(server));
+  CHECK(held == 4);
+  CHECK(echoed == "headbody");
 }
 
 TEST_CASE("IPv6 loopback and SO_REUSEPORT listeners") {

@@ -61,7 +61,7 @@ io::Result<std::size_t> send(int fd, std::span<const std::byte> data) noexcept {
 // Up to this many buffers go into one sendmsg; the rest wait for the next call (a short write).
 constexpr std::size_t max_iovecs = 64;
 
-io::Result<std::size_t> send_vectored(int fd, std::span<const asio::const_buffer> buffers) noexcept {
+io::Result<std::size_t> send_vectored(int fd, std::span<const asio::const_buffer> buffers, MoreToSend more) noexcept {
   std::array<iovec, max_iovecs> iov{};
   const std::size_t count = std::min(buffers.size(), max_iovecs);
   for (std::size_t i = 0; i < count; ++i) {
@@ -71,7 +71,7 @@ io::Result<std::size_t> send_vectored(int fd, std::span<const asio::const_buffer
   msghdr message{};
   message.msg_iov = iov.data();
   message.msg_iovlen = count;
-  const ssize_t n = socket_call(SYS_sendmsg, fd, &message, send_flags);
+  const ssize_t n = socket_call(SYS_sendmsg, fd, &message, send_flags | (more == MoreToSend::yes ? MSG_MORE : 0));
   if (n < 0) {
     return last_error();
   }
@@ -117,8 +117,9 @@ TcpStream::Read TcpStream::read(std::span<std::byte> buffer) noexcept { return {
 TcpStream::ReadExact TcpStream::read_exact(std::span<std::byte> buffer) noexcept { return {*this, buffer}; }
 TcpStream::Write TcpStream::write(std::span<const std::byte> data) noexcept { return {*this, data}; }
 TcpStream::WriteAll TcpStream::write_all(std::span<const std::byte> data) noexcept { return {*this, data}; }
-TcpStream::WriteVectored TcpStream::write_vectored(std::span<const asio::const_buffer> buffers) noexcept {
-  return {*this, buffers};
+TcpStream::WriteVectored TcpStream::write_vectored(std::span<const asio::const_buffer> buffers,
+                                                   MoreToSend more) noexcept {
+  return {*this, buffers, more};
 }
 
 Poll<io::Result<std::size_t>> TcpStream::poll_read(Context& cx, std::span<std::byte> buffer) {
@@ -131,9 +132,11 @@ Poll<io::Result<std::size_t>> TcpStream::poll_write(Context& cx, std::span<const
   return poll_io<std::size_t>(io_, cx, io::Direction::write, [fd, data] { return send(fd, data); });
 }
 
-Poll<io::Result<std::size_t>> TcpStream::poll_write_vectored(Context& cx, std::span<const asio::const_buffer> buffers) {
+Poll<io::Result<std::size_t>> TcpStream::poll_write_vectored(Context& cx, std::span<const asio::const_buffer> buffers,
+                                                             MoreToSend more) {
   const int fd = socket_.native_handle();
-  return poll_io<std::size_t>(io_, cx, io::Direction::write, [fd, buffers] { return send_vectored(fd, buffers); });
+  return poll_io<std::size_t>(io_, cx, io::Direction::write,
+                              [fd, buffers, more] { return send_vectored(fd, buffers, more); });
 }
 
 Poll<io::ReadyEvent> TcpStream::poll_read_ready(Context& cx) {

@@ -27,6 +27,13 @@ namespace wakeful::net {
 /// The Asio socket type under a TcpStream: a TCP stream socket on a worker's io_context.
 using TcpSocket = asio::basic_stream_socket<asio::ip::tcp, asio::io_context::executor_type>;
 
+/// Whether more bytes follow a write at once. `yes` sends with MSG_MORE: the kernel holds back
+/// a partial last segment to fill it with the next write (which, without the flag, sends it).
+/// A small response head written just before a file it announces then leaves with the file's
+/// first bytes instead of in a segment of its own, which on loopback also keeps a reading
+/// peer's receive window from staying small.
+enum class MoreToSend : bool { no = false, yes = true };
+
 /// A connected TCP socket. Every operation is a future (or a `poll_` function) that tries the
 /// system call at once and, when it would block, waits for the socket's readiness from the
 /// worker's reactor. Each operation spends one unit of the task's cooperative budget.
@@ -76,14 +83,15 @@ class TcpStream {
   /// Writes all of `data`.
   WriteAll write_all(std::span<const std::byte> data) noexcept;
   /// Writes from several buffers in one system call (sendmsg): the byte count or the error.
-  WriteVectored write_vectored(std::span<const asio::const_buffer> buffers) noexcept;
+  WriteVectored write_vectored(std::span<const asio::const_buffer> buffers, MoreToSend more = MoreToSend::no) noexcept;
 
   /// The poll behind read().
   Poll<io::Result<std::size_t>> poll_read(Context& cx, std::span<std::byte> buffer);
   /// The poll behind write().
   Poll<io::Result<std::size_t>> poll_write(Context& cx, std::span<const std::byte> data);
   /// The poll behind write_vectored().
-  Poll<io::Result<std::size_t>> poll_write_vectored(Context& cx, std::span<const asio::const_buffer> buffers);
+  Poll<io::Result<std::size_t>> poll_write_vectored(Context& cx, std::span<const asio::const_buffer> buffers,
+                                                    MoreToSend more = MoreToSend::no);
 
   /// Ready once the socket may be readable (it may still turn out not to be: then
   /// clear_readiness and wait again).
@@ -220,14 +228,15 @@ class [[nodiscard]] TcpStream::WriteAll {
 class [[nodiscard]] TcpStream::WriteVectored {
  public:
   /// The byte count or the error.
-  Poll<io::Result<std::size_t>> poll(Context& cx) { return stream_->poll_write_vectored(cx, buffers_); }
+  Poll<io::Result<std::size_t>> poll(Context& cx) { return stream_->poll_write_vectored(cx, buffers_, more_); }
 
  private:
   friend class TcpStream;
-  WriteVectored(TcpStream& stream, std::span<const asio::const_buffer> buffers) noexcept
-      : stream_(&stream), buffers_(buffers) {}
+  WriteVectored(TcpStream& stream, std::span<const asio::const_buffer> buffers, MoreToSend more) noexcept
+      : stream_(&stream), buffers_(buffers), more_(more) {}
   TcpStream* stream_;
   std::span<const asio::const_buffer> buffers_;
+  MoreToSend more_;
 };
 
 /// `bytes` viewed as the byte span the stream operations take.
