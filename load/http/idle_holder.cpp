@@ -9,9 +9,11 @@
 // loopback). It prints "holding N failed F" once all are set up, and when told to stop,
 // "released N closed_by_server C" (C: connections the server had closed meanwhile), then exits.
 
+#include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -51,6 +53,15 @@ Async<std::optional<TcpStream>> open_one(asio::ip::address source, asio::ip::tcp
   socket.open(server.protocol(), error);
   if (!error) {
     socket.set_option(asio::socket_base::reuse_address(true), error);
+  }
+  if (!error) {
+    // The port is then chosen at connect time, knowing the destination, so a port whose earlier
+    // connection is in TIME_WAIT can serve again: a second holder on the same sources still finds
+    // ports.
+    const int enable = 1;
+    if (::setsockopt(socket.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &enable, sizeof enable) != 0) {
+      error = std::error_code(errno, std::system_category());
+    }
   }
   if (!error) {
     socket.bind(asio::ip::tcp::endpoint(source, 0), error);
