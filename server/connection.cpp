@@ -41,13 +41,18 @@ constexpr std::size_t sendfile_chunk = std::size_t{1024} * 1024;
 // Vectored writes gather at most this many pieces.
 constexpr std::size_t max_iovecs = 64;
 
-/// Reads once the socket has bytes, taking the read buffer only then: an idle connection holds
-/// none.
-class IdleRead {
+/// Reads some bytes into the input. While the connection is idle the read buffer is taken only
+/// once the socket has bytes, so an idle connection holds none. One future for both cases, so
+/// that the connection's coroutine frame holds one read in flight, not one per call site.
+class ReadSome {
  public:
-  IdleRead(net::TcpStream& stream, http::InputBuffer& input) noexcept : stream_(&stream), input_(&input) {}
+  ReadSome(net::TcpStream& stream, http::InputBuffer& input, bool idle) noexcept
+      : stream_(&stream), input_(&input), idle_(idle) {}
 
   Poll<io::Result<std::size_t>> poll(Context& cx) {
+    if (!idle_) {
+      return stream_->poll_read(cx, input_->space());
+    }
     for (;;) {
       Poll<io::ReadyEvent> ready = stream_->poll_read_ready(cx);
       if (ready.is_pending()) {
@@ -68,6 +73,7 @@ class IdleRead {
  private:
   net::TcpStream* stream_;
   http::InputBuffer* input_;
+  bool idle_;
 };
 
 /// Writes the whole output: vectored writes for bytes, sendfile for file ranges. Ready with
@@ -190,10 +196,28 @@ std::string endpoint_text(const asio::ip::tcp::endpoint& endpoint) {
   return host + ":" + std::to_string(endpoint.port());
 }
 
+// Lingering close: FIN first, then drain what the client still sends. A coroutine of its own,
+// so that its frame exists only while a connection closes.
+wakeful::Async<void> linger(net::TcpStream& stream, http::InputBuffer& input, wakeful::time::Sleep& timer,
+                            Clock::duration header_timeout) {
+  (void)stream.shutdown(asio::socket_base::shutdown_send);
+  const Clock::time_point linger_end = Clock::now() + std::min<Clock::duration>(linger_time, header_timeout);
+  std::size_t drained = 0;
+  while (drained < linger_bytes) {
+    input.consume(input.unread().size());
+    auto got = co_await with_deadline(stream.read(input.space()), timer, linger_end);
+    if (!got || !got->ok() || **got == 0) {
+      break;
+    }
+    drained += **got;
+  }
+  input.consume(input.unread().size());
+}
+
 }  // namespace
 
 wakeful::Async<void> serve_connection(net::Accepted accepted, Worker& worker) {
-  net::TcpStream stream = std::move(accepted.stream);
+  net::TcpStream& stream = accepted.stream;  // the parameter lives in the frame: no second copy
   Registration registration(worker, stream.socket().native_handle());
   const Config& config = worker.config();
   const Limits& limits = config.limits;
@@ -210,45 +234,48 @@ wakeful::Async<void> serve_connection(net::Accepted accepted, Worker& worker) {
     bool flushed = true;
 
     for (;;) {
-      std::optional<io::Result<std::size_t>> got;
-      if (session.idle(input)) {
+      const bool idle = session.idle(input);
+      Clock::time_point read_deadline = deadline;
+      if (idle) {
         input.release();
         output.release();
         if (worker.draining()) {
           break;
         }
-        registration.entry.idle = true;
-        const Clock::duration wait = session.requests() == 0 ? limits.header_timeout : limits.idle_timeout;
-        got = co_await with_deadline(IdleRead(stream, input), timer, Clock::now() + wait);
-        registration.entry.idle = false;
-        if (!got) {
-          break;  // idle too long: closed without a word (RFC 9112 section 9.6)
-        }
-        deadline = Clock::now() + limits.header_timeout;
-      } else {
-        const std::span<std::byte> space = input.space();
-        if (space.empty()) {
-          break;  // cannot happen: the session refuses a head that fills the buffer
-        }
-        got = co_await with_deadline(stream.read(space), timer, deadline);
-        if (!got) {
-          session.timed_out(input, output);  // 408 if a request was under way
-          flushed = co_await Flush(stream, output, timer, limits.write_timeout, stats);
-          break;
-        }
+        read_deadline = Clock::now() + (session.requests() == 0 ? limits.header_timeout : limits.idle_timeout);
+      } else if (input.space().empty()) {
+        break;  // cannot happen: the session refuses a head that fills the buffer
       }
-      if (!got->ok() || **got == 0) {
-        break;  // reset, or the client closed its side: nothing is left to answer
-      }
-      input.commit(**got);
-      stats.bytes_received.add(**got);
+      registration.entry.idle = idle;
+      const std::optional<io::Result<std::size_t>> got =
+          co_await with_deadline(ReadSome(stream, input, idle), timer, read_deadline);
+      registration.entry.idle = false;
 
       const std::size_t answered = session.requests();
-      http::SessionStatus status = http::SessionStatus::need_input;
-      do {
+      http::SessionStatus status = http::SessionStatus::close;
+      if (!got) {
+        if (idle) {
+          break;  // idle too long: closed without a word (RFC 9112 section 9.6)
+        }
+        session.timed_out(input, output);  // 408 if a request was under way
+      } else {
+        if (!got->ok() || **got == 0) {
+          break;  // reset, or the client closed its side: nothing is left to answer
+        }
+        if (idle) {
+          deadline = Clock::now() + limits.header_timeout;  // a request begins
+        }
+        input.commit(**got);
+        stats.bytes_received.add(**got);
         status = session.process(input, output);
+      }
+      for (;;) {
         flushed = co_await Flush(stream, output, timer, limits.write_timeout, stats);
-      } while (flushed && status == http::SessionStatus::output_full);
+        if (!flushed || status != http::SessionStatus::output_full) {
+          break;
+        }
+        status = session.process(input, output);
+      }
       if (!flushed || status == http::SessionStatus::close) {
         break;
       }
@@ -260,20 +287,7 @@ wakeful::Async<void> serve_connection(net::Accepted accepted, Worker& worker) {
     }
 
     if (flushed && session.closing()) {
-      // Lingering close: FIN first, then drain what the client still sends.
-      (void)stream.shutdown(asio::socket_base::shutdown_send);
-      const Clock::time_point linger_end = Clock::now() + std::min<Clock::duration>(linger_time, limits.header_timeout);
-      std::size_t drained = 0;
-      while (drained < linger_bytes) {
-        input.consume(input.unread().size());
-        const std::span<std::byte> space = input.space();
-        auto got = co_await with_deadline(stream.read(space), timer, linger_end);
-        if (!got || !got->ok() || **got == 0) {
-          break;
-        }
-        drained += **got;
-      }
-      input.consume(input.unread().size());
+      co_await linger(stream, input, timer, limits.header_timeout);
     }
   } catch (const std::exception& error) {
     log(LogLevel::warn, std::string("connection failed: ") + error.what());
