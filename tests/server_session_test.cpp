@@ -359,7 +359,7 @@ TEST_CASE("responses are counted by status class") {
 }
 
 TEST_CASE("an input buffer holds memory only while it holds bytes") {
-  httpd::http::InputBuffer input(16 * 1024);
+  httpd::http::InputBuffer input(std::size_t{16} * 1024);
   CHECK(!input.allocated());
   CHECK(input.fill("GET / HTTP/1.1\r\n") == 16);
   CHECK(input.allocated());
@@ -370,7 +370,7 @@ TEST_CASE("an input buffer holds memory only while it holds bytes") {
   input.release();
   CHECK(!input.allocated());
   // Unread bytes move to the front when the end is reached, and a full buffer says so.
-  CHECK(input.fill(std::string(16 * 1024, 'x')) == 16 * 1024);
+  CHECK(input.fill(std::string(std::size_t{16} * 1024, 'x')) == 16 * 1024);
   CHECK(input.full());
   input.consume(1000);
   CHECK(input.space().size() == 1000);
