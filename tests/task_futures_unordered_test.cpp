@@ -329,4 +329,37 @@ TEST_CASE("PollAll polls every child at every pass, join_all_naive collects in o
   CHECK(!after->has_value());
 }
 
+TEST_CASE("PollAll keeps push order after children complete, and closes up their places") {
+  Manual m;
+  std::vector<Slot> slots(6);
+  std::vector<int> order;
+  PollAll<PollFn<std::function<Poll<int>(Context&)>>> naive;
+  const auto child = [&](int id) {
+    return poll_fn(std::function<Poll<int>(Context&)>([&, id](Context&) -> Poll<int> {
+      order.push_back(id);
+      if (slots[static_cast<std::size_t>(id)].ready) {
+        return id;
+      }
+      return Pending;
+    }));
+  };
+  for (int id = 0; id < 4; ++id) {
+    naive.push(child(id));
+  }
+  slots[1].ready = true;
+  slots[2].ready = true;
+  Poll<std::optional<int>> first = naive.poll_next(m.cx);
+  REQUIRE(first.is_ready());
+  CHECK(**first == 1);
+  Poll<std::optional<int>> second = naive.poll_next(m.cx);  // kept from the same pass
+  REQUIRE(second.is_ready());
+  CHECK(**second == 2);
+  naive.push(child(4));
+  naive.push(child(5));
+  order.clear();
+  CHECK(naive.poll_next(m.cx).is_pending());
+  CHECK(order == std::vector<int>{0, 3, 4, 5});  // the new children after the old, none twice
+  CHECK(naive.len() == 4);
+}
+
 TEST_SUITE_END();

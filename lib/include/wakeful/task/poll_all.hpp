@@ -2,6 +2,7 @@
 // PollAll<F> and join_all_naive: the naive join-set, which polls every child on every wake.
 
 #include <cstddef>
+#include <deque>
 #include <optional>
 #include <stdexcept>
 #include <type_traits>
@@ -28,23 +29,18 @@ class PollAll {
  public:
   using Output = value_or_monostate<output_of<F>>;
 
-  /// Adds a child (into the first free slot); it is polled by the next pass.
+  /// Adds a child after the others; it is polled by the next pass.
   template <class G>
   requires std::constructible_from<F, G&&>
   void push(G&& future) {
-    ++len_;
-    if (!free_.empty()) {
-      const std::size_t slot = free_.back();
-      free_.pop_back();
-      children_[slot].emplace(std::forward<G>(future));
-      return;
-    }
     children_.emplace_back(std::in_place, std::forward<G>(future));
+    ++len_;
   }
 
-  /// One pass over every child: the first output found (the pass still polls every child, and
-  /// keeps the other outputs for the next calls), std::nullopt when empty, or Pending. Rethrows
-  /// what a child throws (that child is then gone).
+  /// One pass over every child, in the order they were pushed: the first output found (the pass
+  /// still polls every child, and keeps the other outputs for the next calls), std::nullopt when
+  /// empty, or Pending. Rethrows what a child throws (that child is then gone). A pass costs the
+  /// children left, not the most there ever were: completed children's places are closed up.
   Poll<std::optional<Output>> poll_next(Context& cx) {
     if (!coop::poll_proceed(cx)) {
       return Pending;
@@ -74,9 +70,11 @@ class PollAll {
     } catch (...) {
       metrics_.child_polls += polls;
       vacate(i);  // the child that threw is gone
+      close_up();
       throw;
     }
     metrics_.child_polls += polls;
+    close_up();
     if (!finished_.empty()) {
       return Poll<std::optional<Output>>(std::in_place, take_finished());
     }
@@ -97,7 +95,6 @@ class PollAll {
   /// Drops every child and every output not yet taken.
   void clear() noexcept {
     children_.clear();
-    free_.clear();
     finished_.clear();
     len_ = 0;
   }
@@ -106,21 +103,44 @@ class PollAll {
   [[nodiscard]] JoinSetMetrics metrics() const noexcept { return metrics_; }
 
  private:
-  void vacate(std::size_t slot) {
+  void vacate(std::size_t slot) noexcept {
     children_[slot].reset();
-    free_.push_back(slot);
     --len_;
+  }
+
+  // Moves the children left to the front, in order, after a pass that completed some: the pass
+  // was already a walk over every place, so this keeps its cost, and the next pass walks only
+  // live children (after 19,000 of 19,100 connections closed, 100 places, not 19,100).
+  void close_up() noexcept {
+    if (len_ == children_.size()) {
+      return;
+    }
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < children_.size(); ++i) {
+      if (children_[i]) {
+        if (kept != i) {
+          children_[kept].emplace(std::move(*children_[i]));
+          children_[i].reset();
+        }
+        ++kept;
+      }
+    }
+    children_.erase(children_.begin() + static_cast<std::ptrdiff_t>(kept), children_.end());
+    if (children_.capacity() > 4 * children_.size() + 64) {
+      children_.shrink_to_fit();
+    }
   }
 
   std::optional<Output> take_finished() {
     std::optional<Output> out(std::in_place, std::move(finished_.front()));
-    finished_.erase(finished_.begin());
+    finished_.pop_front();
     return out;
   }
 
+  static_assert(std::is_nothrow_move_constructible_v<F>, "PollAll moves its children when others complete");
+
   std::vector<std::optional<F>> children_;
-  std::vector<std::size_t> free_;
-  std::vector<Output> finished_;
+  std::deque<Output> finished_;
   std::size_t len_ = 0;
   JoinSetMetrics metrics_;
 };
