@@ -51,8 +51,10 @@ class TaskSet {
   wakeful::JoinSet<void> set_;
 };
 
-/// Every connection a child of one FuturesUnordered, polled by the loop's own task when woken.
-class InlineSet {
+/// Every connection a child of one set, polled by the loop's own task when woken:
+/// FuturesUnordered (inline) polls the woken connections only, PollAll (naive) every connection.
+template <class Children>
+class ChildSet {
  public:
   void push(Async<void> connection) { set_.push(std::move(connection)); }
   Poll<bool> poll_next(Context& cx) {
@@ -67,27 +69,11 @@ class InlineSet {
   [[nodiscard]] wakeful::JoinSetMetrics metrics() const noexcept { return set_.metrics(); }
 
  private:
-  wakeful::FuturesUnordered<Async<void>> set_;
+  Children set_;
 };
 
-/// The same through PollAll: every wake polls every connection.
-class NaiveSet {
- public:
-  void push(Async<void> connection) { set_.push(std::move(connection)); }
-  Poll<bool> poll_next(Context& cx) {
-    auto next = set_.poll_next(cx);
-    if (next.is_pending()) {
-      return Pending;
-    }
-    return next->has_value();
-  }
-  [[nodiscard]] bool is_empty() const noexcept { return set_.is_empty(); }
-  void abort() noexcept { set_.clear(); }
-  [[nodiscard]] wakeful::JoinSetMetrics metrics() const noexcept { return set_.metrics(); }
-
- private:
-  wakeful::PollAll<Async<void>> set_;
-};
+using InlineSet = ChildSet<wakeful::FuturesUnordered<Async<void>>>;
+using NaiveSet = ChildSet<wakeful::PollAll<Async<void>>>;
 
 /// Accepts connections and drives them through `Set` until the drain is over.
 template <class Set>
