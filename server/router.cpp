@@ -82,10 +82,7 @@ Response Router::handle(const http::Request& request) {
     if (!reads(method)) {
       return allow(read_only, method);
     }
-    Response response;
-    response.content_type = "application/json";
-    response.static_body = json_body;
-    return response;
+    return Response::fixed(200, "application/json", json_body);
   }
   if (path == "/echo") {
     if (method != Method::post) {
@@ -124,10 +121,7 @@ Response Router::handle(const http::Request& request) {
     if (!reads(method)) {
       return allow(read_only, method);
     }
-    Response response;
-    response.content_type = "text/html; charset=utf-8";
-    response.static_body = index_page_;
-    return response;
+    return Response::fixed(200, "text/html; charset=utf-8", index_page_);
   }
   return Response::error(404);
 }

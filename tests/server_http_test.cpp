@@ -16,13 +16,11 @@
 using namespace std::chrono_literals;
 using wakeful::test::get;
 using wakeful::test::HttpClient;
+using wakeful::test::httpd_modes;
 using wakeful::test::HttpdProcess;
 using wakeful::test::HttpResponse;
 
 namespace {
-
-// The three ways a worker drives its connections: every end-to-end test runs in each.
-std::vector<std::string> modes() { return {"tasks", "inline", "naive"}; }
 
 std::vector<std::string> flags(const std::string& mode, std::vector<std::string> more = {}) {
   std::vector<std::string> all{"--mode", mode, "--threads", "2"};
@@ -39,7 +37,7 @@ std::string echo(const std::string& body) {
 TEST_SUITE_BEGIN("server");
 
 TEST_CASE("requests, a 50-deep pipeline in one write, and a pipeline sent byte by byte") {
-  for (const std::string& mode : modes()) {
+  for (const std::string& mode : httpd_modes()) {
     CAPTURE(mode);
     HttpdProcess server(flags(mode));
     HttpClient client(server.port());
@@ -72,7 +70,7 @@ TEST_CASE("requests, a 50-deep pipeline in one write, and a pipeline sent byte b
 }
 
 TEST_CASE("100 concurrent keep-alive clients, 20 requests each, all answered") {
-  for (const std::string& mode : modes()) {
+  for (const std::string& mode : httpd_modes()) {
     CAPTURE(mode);
     HttpdProcess server(flags(mode));
     std::atomic<int> answered{0};
@@ -99,7 +97,7 @@ TEST_CASE("100 concurrent keep-alive clients, 20 requests each, all answered") {
 }
 
 TEST_CASE("a head trickled in slower than --header-timeout gets 408 and is closed (slowloris)") {
-  for (const std::string& mode : modes()) {
+  for (const std::string& mode : httpd_modes()) {
     CAPTURE(mode);
     HttpdProcess server(flags(mode, {"--header-timeout", "300ms"}));
     HttpClient client(server.port());
@@ -117,7 +115,7 @@ TEST_CASE("a head trickled in slower than --header-timeout gets 408 and is close
 }
 
 TEST_CASE("a kept-alive connection idle past --idle-timeout is closed, and a silent one past --header-timeout") {
-  for (const std::string& mode : modes()) {
+  for (const std::string& mode : httpd_modes()) {
     CAPTURE(mode);
     HttpdProcess server(flags(mode, {"--idle-timeout", "300ms", "--header-timeout", "500ms"}));
     HttpClient kept(server.port());
@@ -142,7 +140,7 @@ TEST_CASE("a client that stops reading is dropped after --write-timeout") {
     std::fwrite(big.data(), 1, big.size(), file);
     std::fclose(file);
   }
-  for (const std::string& mode : modes()) {
+  for (const std::string& mode : httpd_modes()) {
     CAPTURE(mode);
     HttpdProcess server(flags(mode, {"--write-timeout", "300ms", "--root", root}));
     HttpClient stalled(server.port());
@@ -157,7 +155,7 @@ TEST_CASE("a client that stops reading is dropped after --write-timeout") {
 }
 
 TEST_CASE("beyond --max-connections, connections are closed at once and counted") {
-  for (const std::string& mode : modes()) {
+  for (const std::string& mode : httpd_modes()) {
     CAPTURE(mode);
     HttpdProcess server(flags(mode, {"--max-connections", "3", "--threads", "1"}));
     HttpClient a(server.port());
@@ -184,7 +182,7 @@ TEST_CASE("beyond --max-connections, connections are closed at once and counted"
 }
 
 TEST_CASE("clients that reset or vanish mid-request do not disturb the others") {
-  for (const std::string& mode : modes()) {
+  for (const std::string& mode : httpd_modes()) {
     CAPTURE(mode);
     HttpdProcess server(flags(mode));
     HttpClient steady(server.port());

@@ -19,13 +19,11 @@ using namespace std::chrono_literals;
 using wakeful::test::ChildProcess;
 using wakeful::test::get;
 using wakeful::test::HttpClient;
+using wakeful::test::httpd_modes;
 using wakeful::test::HttpdProcess;
 using wakeful::test::HttpResponse;
 
 namespace {
-
-// The three ways a worker drives its connections: every end-to-end test runs in each.
-std::vector<std::string> modes() { return {"tasks", "inline", "naive"}; }
 
 std::pair<std::string, int> run_cli(std::vector<std::string> args) {
   args.insert(args.begin(), WAKEFUL_HTTPD_PATH);
@@ -64,7 +62,7 @@ TEST_CASE("the command line: --help, --version, and clear errors with exit statu
 }
 
 TEST_CASE("SIGTERM: in-flight requests finish with Connection: close, idle ones close, exit 0") {
-  for (const std::string& mode : modes()) {
+  for (const std::string& mode : httpd_modes()) {
     CAPTURE(mode);
     HttpdProcess server({"--mode", mode, "--threads", "2", "--shutdown-timeout", "5s"});
     HttpClient idle(server.port());
@@ -105,7 +103,7 @@ TEST_CASE("a second signal during the drain stops the server at once") {
 }
 
 TEST_CASE("SIGINT under load: every request the server read is answered, exit 0") {
-  for (const std::string& mode : modes()) {
+  for (const std::string& mode : httpd_modes()) {
     CAPTURE(mode);
     HttpdProcess server({"--mode", mode, "--threads", "2", "--access-log"});
     server.drain_log_in_background();
@@ -161,7 +159,7 @@ TEST_CASE("SIGINT under load: every request the server read is answered, exit 0"
 }
 
 TEST_CASE("out of file descriptors: open connections keep working, accepting resumes later") {
-  for (const std::string& mode : modes()) {
+  for (const std::string& mode : httpd_modes()) {
     CAPTURE(mode);
     HttpdProcess server({"--mode", mode, "--threads", "1"});
     HttpClient first(server.port());

@@ -17,21 +17,31 @@
 
 using namespace wakeful;  // NOLINT(google-build-using-namespace)
 
+namespace {
+
+// Spawns `count` tasks into `set`; task i completes with i once senders[i] sends.
+std::vector<oneshot::Sender<int>> spawn_gated(JoinSet<int>& set, int count) {
+  std::vector<oneshot::Sender<int>> senders;
+  for (int i = 0; i < count; ++i) {
+    auto [tx, rx] = oneshot::channel<int>();
+    senders.push_back(std::move(tx));
+    set.spawn([](oneshot::Receiver<int> r, int id) -> Async<int> {
+      (void)co_await r;
+      co_return id;
+    }(std::move(rx), i));
+  }
+  return senders;
+}
+
+}  // namespace
+
 TEST_SUITE_BEGIN("task");
 
 TEST_CASE("join_next returns outputs in completion order") {
   Runtime rt(1);
   const std::vector<int> order = rt.block_on([]() -> Async<std::vector<int>> {
     JoinSet<int> set;
-    std::vector<oneshot::Sender<int>> senders;
-    for (int i = 0; i < 5; ++i) {
-      auto [tx, rx] = oneshot::channel<int>();
-      senders.push_back(std::move(tx));
-      set.spawn([](oneshot::Receiver<int> r, int id) -> Async<int> {
-        (void)co_await r;
-        co_return id;
-      }(std::move(rx), i));
-    }
+    std::vector<oneshot::Sender<int>> senders = spawn_gated(set, 5);
     std::vector<int> seen;
     for (int i : {3, 0, 4, 1, 2}) {
       (void)senders[static_cast<std::size_t>(i)].send(0);
@@ -49,15 +59,7 @@ TEST_CASE("join_next polls only the handles whose tasks completed") {
   Runtime rt(1);
   const JoinSetMetrics metrics = rt.block_on([]() -> Async<JoinSetMetrics> {
     JoinSet<int> set;
-    std::vector<oneshot::Sender<int>> senders;
-    for (int i = 0; i < 1000; ++i) {
-      auto [tx, rx] = oneshot::channel<int>();
-      senders.push_back(std::move(tx));
-      set.spawn([](oneshot::Receiver<int> r, int id) -> Async<int> {
-        (void)co_await r;
-        co_return id;
-      }(std::move(rx), i));
-    }
+    std::vector<oneshot::Sender<int>> senders = spawn_gated(set, 1000);
     // Let every task park on its channel, and every handle register its node's waker.
     for (int i = 0; i < 3; ++i) {
       co_await yield_now();

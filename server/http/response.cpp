@@ -91,12 +91,16 @@ std::uint64_t Response::content_length() const noexcept {
   return static_body.empty() ? body.size() : static_body.size();
 }
 
-Response Response::text(int status, std::string_view static_text) {
+Response Response::fixed(int status, std::string_view content_type, std::string_view static_body) {
   Response r;
   r.status = status;
-  r.content_type = "text/plain; charset=utf-8";
-  r.static_body = static_text;
+  r.content_type = content_type;
+  r.static_body = static_body;
   return r;
+}
+
+Response Response::text(int status, std::string_view static_text) {
+  return fixed(status, "text/plain; charset=utf-8", static_text);
 }
 
 Response Response::error(int status) {

@@ -33,6 +33,8 @@ struct Response {
   /// The Content-Length to announce.
   [[nodiscard]] std::uint64_t content_length() const noexcept;
 
+  /// A response of `content_type` whose body outlives it.
+  static Response fixed(int status, std::string_view content_type, std::string_view static_body);
   /// A text/plain response whose body outlives it.
   static Response text(int status, std::string_view static_text);
   /// A short text/plain response saying what `status` means ("Not Found\n").

@@ -21,6 +21,9 @@
 
 namespace wakeful::test {
 
+/// The three ways a worker drives its connections (--mode): every end-to-end test runs in each.
+inline std::vector<std::string> httpd_modes() { return {"tasks", "inline", "naive"}; }
+
 class HttpdProcess {
  public:
   /// Starts the server with `flags` (plus --bind 127.0.0.1 --port 0) and waits for it to listen.
