@@ -318,4 +318,15 @@ io::Result<asio::ip::tcp::endpoint> TcpStream::local_endpoint() const noexcept {
   return endpoint;
 }
 
+io::Result<int> TcpStream::incoming_cpu() const noexcept {
+  // Asio's native_handle() only reads, but is not const-qualified.
+  const int fd = const_cast<TcpSocket&>(socket_).native_handle();  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+  int cpu = -1;
+  socklen_t length = sizeof cpu;
+  if (::getsockopt(fd, SOL_SOCKET, SO_INCOMING_CPU, &cpu, &length) != 0) {
+    return last_error();
+  }
+  return cpu;
+}
+
 }  // namespace wakeful::net

@@ -3,11 +3,14 @@
 #include "wakeful/runtime/runtime.hpp"
 
 #include <pthread.h>
+#include <sched.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -17,11 +20,41 @@ namespace wakeful {
 
 namespace detail {
 
+namespace {
+
+// The CPUs the calling thread may run on, in increasing order.
+std::vector<int> allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) {
+    throw std::system_error(errno, std::system_category(), "wakeful: sched_getaffinity");
+  }
+  std::vector<int> cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &set)) {
+      cpus.push_back(cpu);
+    }
+  }
+  return cpus;
+}
+
+void pin(std::thread& thread, int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  if (const int error = pthread_setaffinity_np(thread.native_handle(), sizeof set, &set); error != 0) {
+    throw std::system_error(error, std::system_category(), "wakeful: pinning a worker to CPU " + std::to_string(cpu));
+  }
+}
+
+}  // namespace
+
 class RuntimeImpl {
  public:
-  /// `threads` workers with a thread each; or, with `current_thread`, one worker that runs on
-  /// whichever thread calls block_on.
-  RuntimeImpl(Runtime& runtime, std::size_t threads, bool current_thread) : current_thread_(current_thread) {
+  /// `threads` workers with a thread each, placed as `placement` says; or, with
+  /// `current_thread`, one worker that runs on whichever thread calls block_on.
+  RuntimeImpl(Runtime& runtime, std::size_t threads, bool current_thread, WorkerPlacement placement)
+      : current_thread_(current_thread) {
     workers_.reserve(threads);
     for (std::size_t i = 0; i < threads; ++i) {
       workers_.push_back(std::make_unique<Worker>(runtime, i));
@@ -29,12 +62,21 @@ class RuntimeImpl {
     if (current_thread) {
       return;
     }
+    if (placement == WorkerPlacement::pinned) {
+      const std::vector<int> cpus = allowed_cpus();
+      for (std::size_t i = 0; i < threads; ++i) {
+        cpus_.push_back(cpus[i % cpus.size()]);
+      }
+    }
     try {
       threads_.reserve(threads);
       for (auto& worker : workers_) {
         threads_.emplace_back([w = worker.get()] { w->run(); });
         const std::string name = "wakeful-w" + std::to_string(worker->index());
         pthread_setname_np(threads_.back().native_handle(), name.c_str());
+        if (!cpus_.empty()) {
+          pin(threads_.back(), cpus_[worker->index()]);
+        }
       }
     } catch (...) {
       shutdown();
@@ -48,6 +90,8 @@ class RuntimeImpl {
   [[nodiscard]] std::size_t size() const noexcept { return workers_.size(); }
   [[nodiscard]] bool current_thread() const noexcept { return current_thread_; }
   [[nodiscard]] Worker& worker(std::size_t i) const noexcept { return *workers_[i]; }
+  /// The CPU of each worker, by index; empty when the workers float.
+  [[nodiscard]] const std::vector<int>& cpus() const noexcept { return cpus_; }
   [[nodiscard]] std::size_t next_index() noexcept {
     return next_.fetch_add(1, std::memory_order_relaxed) % workers_.size();
   }
@@ -77,6 +121,7 @@ class RuntimeImpl {
   bool current_thread_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
+  std::vector<int> cpus_;
   std::atomic<std::size_t> next_{0};
 };
 
@@ -89,10 +134,11 @@ void forbid_blocking_on_worker(const char* what) {
 
 }  // namespace detail
 
-Runtime::Runtime(std::size_t threads)
-    : impl_(std::make_unique<detail::RuntimeImpl>(*this, std::max<std::size_t>(threads, 1), false)) {}
+Runtime::Runtime(std::size_t threads, WorkerPlacement placement)
+    : impl_(std::make_unique<detail::RuntimeImpl>(*this, std::max<std::size_t>(threads, 1), false, placement)) {}
 
-Runtime::Runtime(CurrentThread /*tag*/) : impl_(std::make_unique<detail::RuntimeImpl>(*this, 1, true)) {}
+Runtime::Runtime(CurrentThread /*tag*/)
+    : impl_(std::make_unique<detail::RuntimeImpl>(*this, 1, true, WorkerPlacement::floating)) {}
 
 Runtime Runtime::current_thread() { return Runtime(CurrentThread{}); }
 
@@ -107,6 +153,25 @@ void Runtime::run_until_complete(const detail::TaskHeader* task) {
 Runtime::~Runtime() = default;
 
 std::size_t Runtime::threads() const noexcept { return impl_->size(); }
+
+std::optional<int> Runtime::worker_cpu(std::size_t worker) const {
+  if (worker >= impl_->size()) {
+    throw std::out_of_range("wakeful: no worker " + std::to_string(worker));
+  }
+  if (impl_->cpus().empty()) {
+    return std::nullopt;
+  }
+  return impl_->cpus()[worker];
+}
+
+std::optional<std::size_t> Runtime::worker_for_cpu(int cpu) const noexcept {
+  const std::vector<int>& cpus = impl_->cpus();
+  const auto found = std::find(cpus.begin(), cpus.end(), cpu);
+  if (found == cpus.end()) {
+    return std::nullopt;
+  }
+  return static_cast<std::size_t>(found - cpus.begin());
+}
 
 std::vector<WorkerMetrics> Runtime::metrics() const {
   std::vector<WorkerMetrics> all;

@@ -119,6 +119,12 @@ class TcpStream {
   [[nodiscard]] io::Result<asio::ip::tcp::endpoint> peer_endpoint() const noexcept;
   /// The local address.
   [[nodiscard]] io::Result<asio::ip::tcp::endpoint> local_endpoint() const noexcept;
+  /// The CPU on which the kernel last processed a packet received for this socket
+  /// (SO_INCOMING_CPU), or -1 before any. On loopback that is the CPU of the sending thread;
+  /// behind a NIC, the CPU serving its receive queue. A server whose runtime pins its workers
+  /// can serve the connection on the worker of that CPU (Runtime::worker_for_cpu), so that the
+  /// socket is only ever touched by one core.
+  [[nodiscard]] io::Result<int> incoming_cpu() const noexcept;
 
   /// The underlying Asio socket, for options and addresses. Do not start Asio asynchronous
   /// operations on it: the stream's readiness tracking owns its reactor queues.

@@ -2,6 +2,7 @@
 // Runtime: a set of workers, one thread each, that run spawned tasks.
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <type_traits>
@@ -24,6 +25,17 @@ namespace detail {
 class RuntimeImpl;
 }  // namespace detail
 
+/// Where a runtime's worker threads may run.
+enum class WorkerPlacement : std::uint8_t {
+  /// The operating system's scheduler decides (the default).
+  floating,
+  /// Worker i is pinned to the i-th CPU the process may use (round again when there are more
+  /// workers than CPUs). A worker's tasks, its reactor, and the kernel's work for the sockets
+  /// it serves then stay on one core, and a connection can be handed to the worker on whose
+  /// CPU its packets arrive (see `Runtime::worker_for_cpu` and `net::TcpStream::incoming_cpu`).
+  pinned,
+};
+
 /// A thread-per-core executor. Each worker owns one thread, one run queue, one
 /// `asio::io_context` and an inbox for wakes and spawns from other threads; a task lives on
 /// the worker it was spawned on (its home) until it completes.
@@ -33,8 +45,9 @@ class RuntimeImpl;
 /// a task of a stopped runtime does nothing, and its JoinHandle reports TaskCancelled.
 class Runtime {
  public:
-  /// Starts `threads` workers (at least one; by default one per hardware thread).
-  explicit Runtime(std::size_t threads = default_threads());
+  /// Starts `threads` workers (at least one; by default one per hardware thread), placed as
+  /// `placement` says. Throws std::system_error when a worker cannot be pinned.
+  explicit Runtime(std::size_t threads = default_threads(), WorkerPlacement placement = WorkerPlacement::floating);
 
   /// A runtime of one worker with no thread of its own: it runs on the thread that calls
   /// block_on, for as long as that call lasts (tokio's current_thread flavour). Tasks spawned
@@ -74,6 +87,13 @@ class Runtime {
 
   /// Number of workers.
   [[nodiscard]] std::size_t threads() const noexcept;
+
+  /// The CPU worker `worker` is pinned to; nullopt when the workers float. Throws
+  /// std::out_of_range for a bad index.
+  [[nodiscard]] std::optional<int> worker_cpu(std::size_t worker) const;
+
+  /// The first worker pinned to `cpu`; nullopt when the workers float or none runs there.
+  [[nodiscard]] std::optional<std::size_t> worker_for_cpu(int cpu) const noexcept;
 
   /// True for a runtime made by current_thread().
   [[nodiscard]] bool is_current_thread() const noexcept;
