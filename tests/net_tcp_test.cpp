@@ -3,15 +3,12 @@
 
 #include <doctest/doctest.h>
 #include <linux/sockios.h>
-#include <sched.h>
 #include <sys/ioctl.h>
 
-#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <memory>
-#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -378,31 +375,6 @@ TEST_CASE("MoreToSend::yes holds a short write back until the next write, which 
   }(server));
   CHECK(held == 4);
   CHECK(echoed == "headbody");
-}
-
-TEST_CASE("incoming_cpu names the CPU of the sender on loopback, so a pinned runtime can steer") {
-  cpu_set_t allowed;
-  REQUIRE(sched_getaffinity(0, sizeof allowed, &allowed) == 0);
-  Runtime rt(std::min(CPU_COUNT(&allowed), 4), WorkerPlacement::pinned);  // one worker per CPU
-  TcpListener listener = rt.block_on([]() -> Async<TcpListener> { co_return TcpListener::bind(loopback()).value(); }());
-  const asio::ip::tcp::endpoint server = listener.local_endpoint().value();
-  for (std::size_t worker = 0; worker < rt.threads(); ++worker) {
-    auto send_one_byte = [](asio::ip::tcp::endpoint to) -> Async<TcpStream> {
-      TcpStream stream = (co_await TcpStream::connect(to)).value();
-      CHECK(co_await stream.write_all(net::as_bytes("x")));
-      co_return stream;
-    };
-    // The client sends from `worker`'s CPU; loopback processes the packet on the sender's CPU.
-    TcpStream client = block_on(rt.spawn_on(worker, send_one_byte(server)));
-    const int incoming = rt.block_on([](TcpListener& l) -> Async<int> {
-      TcpStream accepted = (co_await l.accept()).value().stream;
-      std::array<std::byte, 1> in{};
-      CHECK(co_await accepted.read_exact(in));
-      co_return accepted.incoming_cpu().value();
-    }(listener));
-    CHECK(incoming == rt.worker_cpu(worker));
-    CHECK(rt.worker_for_cpu(incoming) == std::optional<std::size_t>(worker));
-  }
 }
 
 TEST_CASE("IPv6 loopback and SO_REUSEPORT listeners") {

@@ -1,17 +1,26 @@
 // Worker placement: a pinned runtime keeps each worker on its own CPU and maps CPUs back to
-// workers; a floating one pins nothing.
+// workers, so that a connection can be served where its packets arrive; a floating one pins
+// nothing.
 
 #include <doctest/doctest.h>
 #include <sched.h>
 
+#include <algorithm>
+#include <array>
 #include <optional>
 #include <stdexcept>
 #include <vector>
 
+#include "support/sockets.hpp"
 #include "wakeful/async.hpp"
+#include "wakeful/io.hpp"
 #include "wakeful/runtime/runtime.hpp"
+#include "wakeful/task/spawn.hpp"
 
 using namespace wakeful;  // NOLINT(google-build-using-namespace)
+using net::TcpListener;
+using net::TcpStream;
+using test::loopback;
 
 namespace {
 
@@ -62,6 +71,31 @@ TEST_CASE("a floating runtime pins nothing and maps no CPU to a worker") {
   CHECK(block_on(rt.spawn_on(1, affinity_of_worker())) == allowed);
   Runtime single = Runtime::current_thread();
   CHECK_FALSE(single.worker_cpu(0).has_value());
+}
+
+TEST_CASE("incoming_cpu names the CPU of the sender on loopback, so a pinned runtime can steer") {
+  cpu_set_t allowed;
+  REQUIRE(sched_getaffinity(0, sizeof allowed, &allowed) == 0);
+  Runtime rt(std::min(CPU_COUNT(&allowed), 4), WorkerPlacement::pinned);  // one worker per CPU
+  TcpListener listener = rt.block_on([]() -> Async<TcpListener> { co_return TcpListener::bind(loopback()).value(); }());
+  const asio::ip::tcp::endpoint server = listener.local_endpoint().value();
+  for (std::size_t worker = 0; worker < rt.threads(); ++worker) {
+    auto send_one_byte = [](asio::ip::tcp::endpoint to) -> Async<TcpStream> {
+      TcpStream stream = (co_await TcpStream::connect(to)).value();
+      CHECK(co_await stream.write_all(net::as_bytes("x")));
+      co_return stream;
+    };
+    // The client sends from `worker`'s CPU; loopback processes the packet on the sender's CPU.
+    TcpStream client = block_on(rt.spawn_on(worker, send_one_byte(server)));
+    const int incoming = rt.block_on([](TcpListener& l) -> Async<int> {
+      TcpStream accepted = (co_await l.accept()).value().stream;
+      std::array<std::byte, 1> in{};
+      CHECK(co_await accepted.read_exact(in));
+      co_return accepted.incoming_cpu().value();
+    }(listener));
+    CHECK(incoming == rt.worker_cpu(worker));
+    CHECK(rt.worker_for_cpu(incoming) == std::optional<std::size_t>(worker));
+  }
 }
 
 TEST_SUITE_END();
