@@ -61,7 +61,11 @@ class ReadSome {
       if (ready->runtime_gone) {
         return io::Result<std::size_t>(make_error_code(io::errc::runtime_shut_down));
       }
-      io::Result<std::size_t> got = stream_->try_read(input_->space());
+      const std::span<std::byte> space = input_->space();
+      io::Result<std::size_t> got = stream_->try_read(space);
+      if (got.ok() && *got > 0 && *got < space.size()) {
+        stream_->clear_readiness(*ready);  // drained: the next wait needs no EAGAIN read to begin
+      }
       if (got.ok() || !would_block(got.error())) {
         return got;
       }

@@ -2,6 +2,7 @@
 // poll_io: the readiness loop every socket operation shares.
 
 #include <cerrno>
+#include <cstddef>
 #include <system_error>
 
 #include "scheduled_io.hpp"
@@ -22,11 +23,21 @@ inline std::error_code last_error() noexcept {
   return {errno, system};
 }
 
+/// For operations whose result never shows the socket drained.
+struct NeverDrained {
+  template <class T>
+  constexpr bool operator()(const T& /*result*/) const noexcept {
+    return false;
+  }
+};
+
 /// Spends one unit of budget, then: waits until `direction` may be ready, runs `op` (one
 /// non-blocking system call returning io::Result<T>), and when it would block, clears that
-/// readiness and waits again. Readiness is only ever cleared here, after a real would_block.
-template <class T, class Op>
-Poll<Result<T>> poll_io(ScheduledIo* io, Context& cx, Direction direction, Op&& op) {
+/// readiness and waits again. Readiness is cleared only here: after a real would_block, or
+/// when `drained` says that a successful result shows the socket drained in that direction
+/// (see scheduled_io.hpp).
+template <class T, class Op, class Drained = NeverDrained>
+Poll<Result<T>> poll_io(ScheduledIo* io, Context& cx, Direction direction, Op&& op, Drained drained = {}) {
   if (io == nullptr) {
     return Poll<Result<T>>(std::in_place, std::make_error_code(std::errc::bad_file_descriptor));
   }
@@ -47,8 +58,21 @@ Poll<Result<T>> poll_io(ScheduledIo* io, Context& cx, Direction direction, Op&& 
       io->clear_readiness(*ready);
       continue;
     }
+    if (result.ok() && drained(*result)) {
+      io->clear_readiness(*ready);
+    }
     return Poll<Result<T>>(std::in_place, std::move(result));
   }
 }
+
+}  // namespace wakeful::io::detail
+
+namespace wakeful::io::detail {
+
+/// The `drained` of a byte transfer that offered `offered` bytes: some moved, but fewer.
+struct ShortTransfer {
+  std::size_t offered;
+  constexpr bool operator()(std::size_t moved) const noexcept { return moved > 0 && moved < offered; }
+};
 
 }  // namespace wakeful::io::detail

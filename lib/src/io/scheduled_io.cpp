@@ -3,10 +3,14 @@
 
 #include "scheduled_io.hpp"
 
+#include <sys/epoll.h>
+
 #include <utility>
 
 #include <asio/detail/reactor.hpp>
 #include <asio/version.hpp>
+
+#include "epoll_state.hpp"
 
 // The bridge queues its own operations on Asio's epoll reactor (see scheduled_io.hpp); it is
 // written against the reactor of Asio 1.22, Debian 12's libasio-dev.
@@ -47,14 +51,18 @@ void ReadinessOp::complete(void* owner, asio::detail::operation* base, const asi
 
 // --- ScheduledIo ------------------------------------------------------------------------------
 
-ScheduledIo::ScheduledIo(asio::io_context& context, int descriptor, void* reactor_data, bool readable,
-                         bool writable) noexcept
+ScheduledIo::ScheduledIo(asio::io_context& context, int descriptor, void* reactor_data, bool readable, bool writable,
+                         PeerClose peer_close) noexcept
     : state_((readable ? ScheduledIo::readable : 0U) | (writable ? ScheduledIo::writable : 0U)),
       context_(&context),
       descriptor_(descriptor),
       reactor_data_(reactor_data),
       read_op_(*this, Direction::read),
-      write_op_(*this, Direction::write) {}
+      write_op_(*this, Direction::write) {
+  if (peer_close == PeerClose::watch) {
+    add_registered_events(reactor_data_, EPOLLRDHUP);
+  }
+}
 
 Poll<ReadyEvent> ScheduledIo::poll_ready(Context& cx, Direction direction) {
   std::uint32_t state = state_.load(std::memory_order_acquire);
@@ -80,7 +88,8 @@ Poll<ReadyEvent> ScheduledIo::poll_ready(Context& cx, Direction direction) {
 
 void ScheduledIo::clear_readiness(const ReadyEvent& event) noexcept {
   std::uint32_t state = state_.load(std::memory_order_acquire);
-  while (tick(state) == event.tick) {
+  const std::uint32_t sticky = event.direction == Direction::read ? read_closed : 0U;
+  while (tick(state) == event.tick && (state & sticky) == 0) {
     if (state_.compare_exchange_weak(state, state & ~ready_bit(event.direction), std::memory_order_acq_rel,
                                      std::memory_order_acquire)) {
       return;
@@ -91,9 +100,11 @@ void ScheduledIo::clear_readiness(const ReadyEvent& event) noexcept {
 void ScheduledIo::release() noexcept { unref(); }
 
 void ScheduledIo::on_edge(Direction direction) {
+  const std::uint32_t closed =
+      direction == Direction::read && (dispatched_events(reactor_data_) & EPOLLRDHUP) != 0 ? read_closed : 0U;
   std::uint32_t state = state_.load(std::memory_order_relaxed);
   for (;;) {
-    const std::uint32_t next = ((state | ready_bit(direction)) & ~waiting_bit(direction)) + tick_one;
+    const std::uint32_t next = ((state | ready_bit(direction) | closed) & ~waiting_bit(direction)) + tick_one;
     if (state_.compare_exchange_weak(state, next, std::memory_order_acq_rel, std::memory_order_relaxed)) {
       break;
     }

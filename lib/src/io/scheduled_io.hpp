@@ -26,6 +26,10 @@
 //   WRITE_QUEUED
 //   GONE                 Asio dropped an operation without the socket being closed by us
 //                        (the io_context was destroyed): no readiness will ever come again.
+//   READ_CLOSED          an edge reported EPOLLRDHUP: the peer closed its side (or the
+//                        connection broke), so a read can never block again. Never cleared, and
+//                        while it is set READABLE is not cleared either. Only for a ScheduledIo
+//                        made with PeerClose::watch, whose descriptor registers EPOLLRDHUP.
 //   bits 8..31           the tick: incremented by every edge.
 //
 // Why no wake-up is lost
@@ -37,6 +41,14 @@
 // is cleared with a compare-and-swap that fails when the tick moved, so an edge that lands
 // between a would_block result and the clear is never erased. Queuing a ReadinessOp makes Asio
 // re-arm the descriptor (EPOLL_CTL_MOD), which reports an edge if data is already there.
+//
+// Drained without would_block
+// ---------------------------
+// With edge-triggered epoll, a read that returned fewer bytes than asked for (or a write that
+// took fewer than offered) shows that the socket is drained in that direction, so poll_io clears
+// the readiness at once instead of paying for the call that would return would_block (tokio does
+// the same). A FIN that came with the last data is consumed by that read and raises no later
+// edge; READ_CLOSED is what keeps such a stream readable, so its EOF is read at once.
 //
 // Lifetime
 // --------
@@ -60,6 +72,10 @@ namespace wakeful::io::detail {
 
 class ScheduledIo;
 
+/// Whether a ScheduledIo asks epoll to report the peer's close (EPOLLRDHUP), which lets a read
+/// that drained a stream clear its readiness without a would_block call.
+enum class PeerClose : std::uint8_t { ignore, watch };
+
 /// The reactor operation that stands for one direction of a ScheduledIo in Asio's queue.
 class ReadinessOp final : public asio::detail::reactor_op {
  public:
@@ -76,8 +92,11 @@ class ReadinessOp final : public asio::detail::reactor_op {
 class ScheduledIo {
  public:
   /// A ScheduledIo for a socket of `context` whose descriptor and reactor data are given, and
-  /// the readiness it starts with; the caller holds the one reference it starts with.
-  ScheduledIo(asio::io_context& context, int descriptor, void* reactor_data, bool readable, bool writable) noexcept;
+  /// the readiness it starts with; the caller holds the one reference it starts with. With
+  /// PeerClose::watch, the descriptor is re-armed with EPOLLRDHUP at the first queued wait;
+  /// call it before any wait was queued on the socket.
+  ScheduledIo(asio::io_context& context, int descriptor, void* reactor_data, bool readable, bool writable,
+              PeerClose peer_close) noexcept;
   ScheduledIo(const ScheduledIo&) = delete;
   ScheduledIo& operator=(const ScheduledIo&) = delete;
 
@@ -85,7 +104,8 @@ class ScheduledIo {
   /// waker is stored and the direction's ReadinessOp queued if it was not.
   Poll<ReadyEvent> poll_ready(Context& cx, Direction direction);
 
-  /// Clears the readiness reported by `event`, unless a newer edge arrived since.
+  /// Clears the readiness reported by `event`, unless a newer edge arrived since or (for reads)
+  /// the peer has closed its side.
   void clear_readiness(const ReadyEvent& event) noexcept;
 
   /// The owning I/O object is closing the socket: drops its reference. Queued operations keep
@@ -103,6 +123,7 @@ class ScheduledIo {
   static constexpr std::uint32_t read_queued = 1U << 4U;
   static constexpr std::uint32_t write_queued = 1U << 5U;
   static constexpr std::uint32_t gone = 1U << 6U;
+  static constexpr std::uint32_t read_closed = 1U << 7U;
   static constexpr std::uint32_t tick_one = 1U << 8U;
 
   static constexpr std::uint32_t ready_bit(Direction d) noexcept { return d == Direction::read ? readable : writable; }

@@ -21,11 +21,13 @@ class SocketInternals : public asio::basic_socket<Protocol, Executor> {
   }
 };
 
-/// A new ScheduledIo for `socket` (which must be open), with its starting readiness.
+/// A new ScheduledIo for `socket` (which must be open and have had no wait queued), with its
+/// starting readiness.
 template <class Protocol, class Executor>
-ScheduledIo* make_scheduled_io(asio::basic_socket<Protocol, Executor>& socket, bool readable, bool writable) {
+ScheduledIo* make_scheduled_io(asio::basic_socket<Protocol, Executor>& socket, bool readable, bool writable,
+                               PeerClose peer_close) {
   return new ScheduledIo(socket.get_executor().context(), socket.native_handle(),
-                         SocketInternals<Protocol, Executor>::reactor_data(socket), readable, writable);
+                         SocketInternals<Protocol, Executor>::reactor_data(socket), readable, writable, peer_close);
 }
 
 }  // namespace wakeful::io::detail

@@ -85,7 +85,7 @@ io::Result<TcpListener> TcpListener::bind(asio::io_context& context, const asio:
     return error;
   }
   // A connection may already wait: the first accept tries at once.
-  io::detail::ScheduledIo* io = io::detail::make_scheduled_io(socket, true, false);
+  io::detail::ScheduledIo* io = io::detail::make_scheduled_io(socket, true, false, io::detail::PeerClose::ignore);
   return TcpListener(std::move(socket), io);
 }
 

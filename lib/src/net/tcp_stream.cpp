@@ -22,6 +22,7 @@ namespace wakeful::net {
 
 using io::detail::last_error;
 using io::detail::poll_io;
+using io::detail::ShortTransfer;
 
 namespace {
 
@@ -78,6 +79,15 @@ io::Result<std::size_t> send_vectored(int fd, std::span<const asio::const_buffer
   return static_cast<std::size_t>(n);
 }
 
+// The bytes one send_vectored call offers.
+std::size_t vectored_size(std::span<const asio::const_buffer> buffers) noexcept {
+  std::size_t total = 0;
+  for (const asio::const_buffer& buffer : buffers.first(std::min(buffers.size(), max_iovecs))) {
+    total += buffer.size();
+  }
+  return total;
+}
+
 }  // namespace
 
 // --- construction -------------------------------------------------------------------------------
@@ -85,7 +95,8 @@ io::Result<std::size_t> send_vectored(int fd, std::span<const asio::const_buffer
 TcpStream::TcpStream(TcpSocket socket) : TcpStream(std::move(socket), false) {}
 
 TcpStream::TcpStream(TcpSocket socket, bool connecting)
-    : socket_(std::move(socket)), io_(io::detail::make_scheduled_io(socket_, true, !connecting)) {}
+    : socket_(std::move(socket)),
+      io_(io::detail::make_scheduled_io(socket_, true, !connecting, io::detail::PeerClose::watch)) {}
 
 TcpStream::TcpStream(TcpStream&& other) noexcept
     : socket_(std::move(other.socket_)), io_(std::exchange(other.io_, nullptr)) {}
@@ -124,19 +135,22 @@ TcpStream::WriteVectored TcpStream::write_vectored(std::span<const asio::const_b
 
 Poll<io::Result<std::size_t>> TcpStream::poll_read(Context& cx, std::span<std::byte> buffer) {
   const int fd = socket_.native_handle();
-  return poll_io<std::size_t>(io_, cx, io::Direction::read, [fd, buffer] { return receive(fd, buffer); });
+  return poll_io<std::size_t>(
+      io_, cx, io::Direction::read, [fd, buffer] { return receive(fd, buffer); }, ShortTransfer{buffer.size()});
 }
 
 Poll<io::Result<std::size_t>> TcpStream::poll_write(Context& cx, std::span<const std::byte> data) {
   const int fd = socket_.native_handle();
-  return poll_io<std::size_t>(io_, cx, io::Direction::write, [fd, data] { return send(fd, data); });
+  return poll_io<std::size_t>(
+      io_, cx, io::Direction::write, [fd, data] { return send(fd, data); }, ShortTransfer{data.size()});
 }
 
 Poll<io::Result<std::size_t>> TcpStream::poll_write_vectored(Context& cx, std::span<const asio::const_buffer> buffers,
                                                              MoreToSend more) {
   const int fd = socket_.native_handle();
-  return poll_io<std::size_t>(io_, cx, io::Direction::write,
-                              [fd, buffers, more] { return send_vectored(fd, buffers, more); });
+  return poll_io<std::size_t>(
+      io_, cx, io::Direction::write, [fd, buffers, more] { return send_vectored(fd, buffers, more); },
+      ShortTransfer{vectored_size(buffers)});
 }
 
 Poll<io::ReadyEvent> TcpStream::poll_read_ready(Context& cx) {

@@ -94,11 +94,15 @@ class TcpStream {
                                                     MoreToSend more = MoreToSend::no);
 
   /// Ready once the socket may be readable (it may still turn out not to be: then
-  /// clear_readiness and wait again).
+  /// clear_readiness and wait again). A short read or write through read, write or
+  /// write_vectored clears the readiness of its direction.
   Poll<io::ReadyEvent> poll_read_ready(Context& cx);
   /// Ready once the socket may be writable.
   Poll<io::ReadyEvent> poll_write_ready(Context& cx);
-  /// Forgets the readiness `event` reported, after an operation returned would_block.
+  /// Forgets the readiness `event` reported: after an operation returned would_block, or after
+  /// a try_read or try_write moved fewer bytes than offered (the socket is drained then; read,
+  /// write and write_vectored do this themselves). Read readiness stays once the peer has
+  /// closed its side, so its EOF is never missed; a newer event is never forgotten.
   void clear_readiness(const io::ReadyEvent& event) noexcept;
 
   /// One non-blocking read: `std::errc::operation_would_block` when nothing is there.
