@@ -31,6 +31,12 @@ struct NeverDrained {
   }
 };
 
+/// The `drained` of a byte transfer that offered `offered` bytes: some moved, but fewer.
+struct ShortTransfer {
+  std::size_t offered;
+  constexpr bool operator()(std::size_t moved) const noexcept { return moved > 0 && moved < offered; }
+};
+
 /// Spends one unit of budget, then: waits until `direction` may be ready, runs `op` (one
 /// non-blocking system call returning io::Result<T>), and when it would block, clears that
 /// readiness and waits again. Readiness is cleared only here: after a real would_block, or
@@ -64,15 +70,5 @@ Poll<Result<T>> poll_io(ScheduledIo* io, Context& cx, Direction direction, Op&& 
     return Poll<Result<T>>(std::in_place, std::move(result));
   }
 }
-
-}  // namespace wakeful::io::detail
-
-namespace wakeful::io::detail {
-
-/// The `drained` of a byte transfer that offered `offered` bytes: some moved, but fewer.
-struct ShortTransfer {
-  std::size_t offered;
-  constexpr bool operator()(std::size_t moved) const noexcept { return moved > 0 && moved < offered; }
-};
 
 }  // namespace wakeful::io::detail
