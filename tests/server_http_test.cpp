@@ -1,8 +1,10 @@
 // wakeful-httpd end to end, over loopback sockets, in each of its three modes: requests,
-// pipelining, concurrency, timeouts, the connection cap, and a client that goes away.
+// pipelining, concurrency, timeouts, the connection cap, a request that comes with its FIN, and a
+// client that goes away.
 
 #include <doctest/doctest.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -126,6 +128,21 @@ TEST_CASE("a kept-alive connection idle past --idle-timeout is closed, and a sil
     CHECK(kept.received().empty());  // closed without a word
     CHECK(silent.closed_within(3s));
     CHECK(std::chrono::steady_clock::now() - start < 3s);
+  }
+}
+
+TEST_CASE("a request that comes with the client's FIN is answered, and the connection closed at once") {
+  for (const std::string& mode : httpd_modes()) {
+    CAPTURE(mode);
+    HttpdProcess server(flags(mode, {"--idle-timeout", "60s"}));  // only the FIN can close it in time
+    for (int attempt = 0; attempt < 20; ++attempt) {              // the FIN often shares the request's edge
+      HttpClient client(server.port());
+      REQUIRE(client.request(get("/json")));  // kept alive: the next request finds it idle
+      REQUIRE(client.send(get("/plaintext")));
+      ::shutdown(client.fd(), SHUT_WR);
+      REQUIRE(client.closed_within(3s));
+      CHECK(client.received().find("Hello, World!") != std::string::npos);
+    }
   }
 }
 
