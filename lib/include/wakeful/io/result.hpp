@@ -33,7 +33,8 @@ class [[nodiscard]] Result {
   /// A successful result.
   Result(T value) : value_(std::in_place, std::move(value)) {}  // NOLINT(google-explicit-constructor)
   /// A failed result; `error` must be an error.
-  Result(std::error_code error) noexcept : error_(error) {  // NOLINT(google-explicit-constructor)
+  Result(std::error_code error) noexcept  // NOLINT(google-explicit-constructor)
+      : error_value_(error.value()), error_category_(&error.category()) {
     assert(error);
   }
 
@@ -43,7 +44,9 @@ class [[nodiscard]] Result {
   explicit operator bool() const noexcept { return ok(); }
 
   /// The error, or an empty error_code on success.
-  [[nodiscard]] std::error_code error() const noexcept { return error_; }
+  [[nodiscard]] std::error_code error() const noexcept {
+    return ok() ? std::error_code() : std::error_code(error_value_, *error_category_);
+  }
 
   /// The value; throws std::system_error when this holds an error.
   T& value() & {
@@ -72,13 +75,16 @@ class [[nodiscard]] Result {
  private:
   void throw_if_error() const {
     if (!ok()) {
-      throw std::system_error(error_);
+      throw std::system_error(error());
     }
   }
 
-  // Not a std::variant: on the I/O hot path its visitation costs more than the spare bytes.
+  // Not a std::variant: on the I/O hot path its visitation costs more than the spare bytes. The
+  // error is kept as its two parts, not as a std::error_code, whose default constructor calls
+  // std::system_category() (out of line) for every successful result.
   std::optional<T> value_;
-  std::error_code error_;
+  int error_value_ = 0;
+  const std::error_category* error_category_ = nullptr;
 };
 
 /// The result of an operation with no value: success or an error.
@@ -88,23 +94,27 @@ class [[nodiscard]] Result<void> {
   /// Success.
   Result() noexcept = default;
   /// Success if `error` is empty, else that error.
-  Result(std::error_code error) noexcept : error_(error) {}  // NOLINT(google-explicit-constructor)
+  Result(std::error_code error) noexcept  // NOLINT(google-explicit-constructor)
+      : error_value_(error.value()), error_category_(error ? &error.category() : nullptr) {}
 
   /// True on success.
-  [[nodiscard]] bool ok() const noexcept { return !error_; }
+  [[nodiscard]] bool ok() const noexcept { return error_category_ == nullptr; }
   /// Same as `ok()`.
   explicit operator bool() const noexcept { return ok(); }
   /// The error, or an empty error_code.
-  [[nodiscard]] std::error_code error() const noexcept { return error_; }
+  [[nodiscard]] std::error_code error() const noexcept {
+    return ok() ? std::error_code() : std::error_code(error_value_, *error_category_);
+  }
   /// Throws std::system_error on an error.
   void value() const {
-    if (error_) {
-      throw std::system_error(error_);
+    if (!ok()) {
+      throw std::system_error(error());
     }
   }
 
  private:
-  std::error_code error_;
+  int error_value_ = 0;  // kept in two parts, as in Result<T>
+  const std::error_category* error_category_ = nullptr;
 };
 
 }  // namespace wakeful::io
