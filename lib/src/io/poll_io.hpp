@@ -51,21 +51,21 @@ Poll<Result<T>> poll_io(ScheduledIo* io, Context& cx, Direction direction, Op&& 
     return Pending;
   }
   for (;;) {
-    Poll<ReadyEvent> ready = io->poll_ready(cx, direction);
-    if (ready.is_pending()) {
+    const ReadyState ready = io->poll_ready_state(cx, direction);
+    if (!ready.is_ready()) {
       coop::refund();
       return Pending;
     }
-    if (ready->runtime_gone) {
+    if (ready.runtime_gone()) {
       return Poll<Result<T>>(std::in_place, make_error_code(errc::runtime_shut_down));
     }
     Result<T> result = op();
     if (!result.ok() && would_block(result.error())) {
-      io->clear_readiness(*ready);
+      io->clear_readiness(direction, ready);
       continue;
     }
     if (result.ok() && drained(*result)) {
-      io->clear_readiness(*ready);
+      io->clear_readiness(direction, ready);
     }
     return Poll<Result<T>>(std::in_place, std::move(result));
   }

@@ -64,10 +64,10 @@ ScheduledIo::ScheduledIo(asio::io_context& context, int descriptor, void* reacto
   }
 }
 
-Poll<ReadyEvent> ScheduledIo::poll_ready(Context& cx, Direction direction) {
+ReadyState ScheduledIo::poll_ready_state(Context& cx, Direction direction) {
   std::uint32_t state = state_.load(std::memory_order_acquire);
   if ((state & (ready_bit(direction) | gone)) != 0) {
-    return ReadyEvent{direction, tick(state), (state & gone) != 0};
+    return ReadyState(state);
   }
   {
     const std::lock_guard lock(mutex_);
@@ -80,17 +80,14 @@ Poll<ReadyEvent> ScheduledIo::poll_ready(Context& cx, Direction direction) {
   if ((state & queued_bit(direction)) == 0) {
     queue_op(direction);
   }
-  if ((state & (ready_bit(direction) | gone)) != 0) {
-    return ReadyEvent{direction, tick(state), (state & gone) != 0};
-  }
-  return Pending;
+  return ReadyState((state & (ready_bit(direction) | gone)) != 0 ? state : 0U);
 }
 
-void ScheduledIo::clear_readiness(const ReadyEvent& event) noexcept {
+void ScheduledIo::clear_readiness(Direction direction, std::uint32_t observed_tick) noexcept {
   std::uint32_t state = state_.load(std::memory_order_acquire);
-  const std::uint32_t sticky = event.direction == Direction::read ? read_closed : 0U;
-  while (tick(state) == event.tick && (state & sticky) == 0) {
-    if (state_.compare_exchange_weak(state, state & ~ready_bit(event.direction), std::memory_order_acq_rel,
+  const std::uint32_t sticky = direction == Direction::read ? read_closed : 0U;
+  while (tick(state) == observed_tick && (state & sticky) == 0) {
+    if (state_.compare_exchange_weak(state, state & ~ready_bit(direction), std::memory_order_acq_rel,
                                      std::memory_order_acquire)) {
       return;
     }
