@@ -1,9 +1,13 @@
 // Readiness that a TcpStream keeps without asking the kernel: a transfer that moved fewer bytes
-// than offered leaves the socket drained (no would_block call needed), and the peer's close
-// stays readable even when the FIN came with the last data and raises no edge of its own.
+// than offered leaves the socket drained (no would_block call needed), and so does a full read
+// after which the kernel reports nothing queued (TCP_INQ); the peer's close stays readable even
+// when the FIN came with the last data and raises no edge of its own.
 
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -51,6 +55,26 @@ void wait_for_peer_close(int fd) {
   REQUIRE((watched.revents & POLLRDHUP) != 0);
 }
 
+// Blocks until `fd` holds exactly `bytes` unread bytes: everything the peer sent has arrived.
+void wait_for_queued(int fd, int bytes) {
+  int queued = -1;
+  for (int i = 0; i < 2000; ++i) {
+    REQUIRE(::ioctl(fd, FIONREAD, &queued) == 0);
+    if (queued >= bytes) {
+      break;
+    }
+    std::this_thread::sleep_for(1ms);
+  }
+  REQUIRE(queued == bytes);
+}
+
+bool queue_hint_on(int fd) {
+  int on = 0;
+  socklen_t length = sizeof on;
+  REQUIRE(::getsockopt(fd, SOL_TCP, TCP_INQ, &on, &length) == 0);
+  return on != 0;
+}
+
 struct Pair {
   TcpStream server;
   std::unique_ptr<PlainSocket> peer;
@@ -83,6 +107,71 @@ TEST_CASE("a short read clears read readiness, a full one keeps it, and new data
     CHECK(n->value() == buffer.size());
     CHECK(co_await read_ready_now(pair.server));  // a full buffer proves nothing: ask again
   }());
+}
+
+TEST_CASE("after a read that filled its buffer, a full read that leaves nothing queued clears read readiness") {
+  Runtime rt(1);
+  rt.block_on([]() -> Async<void> {
+    Pair pair = co_await connected_pair();
+    const int fd = pair.server.socket().native_handle();
+    std::array<std::byte, 64> buffer{};
+    const std::string one(buffer.size(), '1');
+    const std::string two(2 * buffer.size(), '2');
+
+    REQUIRE(pair.peer->send_all(one.data(), one.size()));
+    wait_for_queued(fd, 64);
+    CHECK((co_await pair.server.read(buffer)).value() == 64);
+    CHECK(co_await read_ready_now(pair.server));  // the first full read asks nothing: it proves nothing
+
+    REQUIRE(pair.peer->send_all(two.data(), two.size()));
+    wait_for_queued(fd, 128);
+    CHECK((co_await pair.server.read(buffer)).value() == 64);
+    CHECK(co_await read_ready_now(pair.server));  // 64 bytes are still queued
+    CHECK((co_await pair.server.read(buffer)).value() == 64);
+    CHECK_FALSE(co_await read_ready_now(pair.server));  // drained, though every recv returned data
+
+    REQUIRE(pair.peer->send_all(one.data(), one.size()));
+    std::optional<io::Result<std::size_t>> n = co_await time::timeout(5s, pair.server.read(buffer));
+    REQUIRE(n.has_value());  // the new data's edge woke the reader
+    CHECK(n->value() == 64);
+  }());
+}
+
+TEST_CASE("a full read with the peer's FIN queued behind it keeps read readiness for the EOF") {
+  Runtime rt(1);
+  rt.block_on([]() -> Async<void> {
+    Pair pair = co_await connected_pair();
+    const int fd = pair.server.socket().native_handle();
+    std::array<std::byte, 64> buffer{};
+    const std::string full(buffer.size(), 'f');
+    REQUIRE(pair.peer->send_all(full.data(), full.size()));
+    wait_for_queued(fd, 64);
+    CHECK((co_await pair.server.read(buffer)).value() == 64);  // from now on, reads ask
+
+    REQUIRE(pair.peer->send_all(full.data(), full.size()));
+    ::shutdown(pair.peer->fd(), SHUT_WR);
+    wait_for_peer_close(fd);
+    CHECK((co_await pair.server.read(buffer)).value() == 64);
+    // No reactor turn since: only the read's own report can keep the stream readable here.
+    CHECK(co_await read_ready_now(pair.server));
+    CHECK((co_await pair.server.read(buffer)).value() == 0);
+  }());
+}
+
+TEST_CASE("accepted, connected and adopted streams have the receive-queue hint on") {
+  Runtime rt(1);
+  rt.block_on([](asio::io_context& context) -> Async<void> {
+    TcpListener listener = TcpListener::bind(loopback()).value();
+    const asio::ip::tcp::endpoint endpoint = listener.local_endpoint().value();
+    TcpStream connected = (co_await TcpStream::connect(endpoint)).value();
+    TcpStream accepted = (co_await listener.accept()).value().stream;  // inherits the listener's
+    net::TcpSocket socket(context.get_executor());
+    socket.connect(endpoint);
+    TcpStream adopted(std::move(socket));
+    CHECK(queue_hint_on(connected.socket().native_handle()));
+    CHECK(queue_hint_on(accepted.socket().native_handle()));
+    CHECK(queue_hint_on(adopted.socket().native_handle()));
+  }(rt.io_context(0)));
 }
 
 TEST_CASE("a FIN that came with the last data is read without another edge") {

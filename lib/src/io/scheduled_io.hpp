@@ -48,7 +48,10 @@
 // took fewer than offered) shows that the socket is drained in that direction, so poll_io clears
 // the readiness at once instead of paying for the call that would return would_block (tokio does
 // the same). A FIN that came with the last data is consumed by that read and raises no later
-// edge; READ_CLOSED is what keeps such a stream readable, so its EOF is read at once.
+// edge; READ_CLOSED is what keeps such a stream readable, so its EOF is read at once. A read
+// that filled its buffer can show the same when the kernel reports that it left nothing queued
+// (TCP_INQ, see TcpStream::poll_read; after a FIN the kernel reports a byte, so the EOF is read).
+// Data that arrives after that report raises an edge of its own.
 //
 // Lifetime
 // --------

@@ -13,6 +13,7 @@
 
 #include "io/poll_io.hpp"
 #include "io/socket_internals.hpp"
+#include "queue_hint.hpp"
 #include "wakeful/runtime/runtime.hpp"
 
 namespace wakeful::net {
@@ -67,6 +68,7 @@ io::Result<TcpListener> TcpListener::bind(asio::io_context& context, const asio:
         return r;
       }
     }
+    detail::enable_queue_hint(fd);  // inherited by every accepted socket: no system call per connection
     if (::bind(fd, endpoint.data(), static_cast<socklen_t>(endpoint.size())) != 0 ||
         ::listen(fd, options.backlog) != 0) {
       return last_error();
@@ -173,7 +175,8 @@ Poll<io::Result<Accepted>> TcpListener::poll_accept(Context& cx) {
       ::close(peer_fd);
       return Poll<io::Result<Accepted>>(std::in_place, error);
     }
-    return Poll<io::Result<Accepted>>(std::in_place, Accepted{TcpStream(std::move(socket)), peer});
+    return Poll<io::Result<Accepted>>(std::in_place,
+                                      Accepted{TcpStream(std::move(socket), TcpStream::State::connected), peer});
   }
 }
 

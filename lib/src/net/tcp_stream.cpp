@@ -11,11 +11,13 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <stdexcept>
 #include <utility>
 
 #include "io/poll_io.hpp"
 #include "io/socket_internals.hpp"
+#include "queue_hint.hpp"
 #include "wakeful/runtime/runtime.hpp"
 
 namespace wakeful::net {
@@ -47,6 +49,29 @@ io::Result<std::size_t> receive(int fd, std::span<std::byte> buffer) noexcept {
   const ssize_t n = socket_call(SYS_recvfrom, fd, buffer.data(), buffer.size(), MSG_DONTWAIT, nullptr, nullptr);
   if (n < 0) {
     return last_error();
+  }
+  return static_cast<std::size_t>(n);
+}
+
+// A receive that also reports, through `queued`, the bytes the kernel still holds after it
+// (the TCP_INQ control message), or leaves `queued` alone when the kernel does not say. Costs
+// more than recvfrom (about 200 ns on the development machine: recvmsg copies its message
+// header in and out), less than the would_block call it can spare (about 340 ns).
+io::Result<std::size_t> receive_reporting_queue(int fd, std::span<std::byte> buffer, int& queued) noexcept {
+  iovec iov{buffer.data(), buffer.size()};
+  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(int))> control{};
+  msghdr message{};
+  message.msg_iov = &iov;
+  message.msg_iovlen = 1;
+  message.msg_control = control.data();
+  message.msg_controllen = control.size();
+  const ssize_t n = socket_call(SYS_recvmsg, fd, &message, MSG_DONTWAIT);
+  if (n < 0) {
+    return last_error();
+  }
+  const cmsghdr* header = CMSG_FIRSTHDR(&message);
+  if (header != nullptr && header->cmsg_level == SOL_TCP && header->cmsg_type == TCP_CM_INQ) {
+    std::memcpy(&queued, CMSG_DATA(header), sizeof queued);
   }
   return static_cast<std::size_t>(n);
 }
@@ -92,20 +117,25 @@ std::size_t vectored_size(std::span<const asio::const_buffer> buffers) noexcept 
 
 // --- construction -------------------------------------------------------------------------------
 
-TcpStream::TcpStream(TcpSocket socket) : TcpStream(std::move(socket), false) {}
+TcpStream::TcpStream(TcpSocket socket) : TcpStream(std::move(socket), State::connected) {
+  detail::enable_queue_hint(socket_.native_handle());
+}
 
-TcpStream::TcpStream(TcpSocket socket, bool connecting)
+TcpStream::TcpStream(TcpSocket socket, State state)
     : socket_(std::move(socket)),
-      io_(io::detail::make_scheduled_io(socket_, true, !connecting, io::detail::PeerClose::watch)) {}
+      io_(io::detail::make_scheduled_io(socket_, true, state == State::connected, io::detail::PeerClose::watch)) {}
 
 TcpStream::TcpStream(TcpStream&& other) noexcept
-    : socket_(std::move(other.socket_)), io_(std::exchange(other.io_, nullptr)) {}
+    : socket_(std::move(other.socket_)),
+      io_(std::exchange(other.io_, nullptr)),
+      last_read_filled_(other.last_read_filled_) {}
 
 TcpStream& TcpStream::operator=(TcpStream&& other) noexcept {
   if (this != &other) {
     close();
     socket_ = std::move(other.socket_);
     io_ = std::exchange(other.io_, nullptr);
+    last_read_filled_ = other.last_read_filled_;
   }
   return *this;
 }
@@ -133,10 +163,27 @@ TcpStream::WriteVectored TcpStream::write_vectored(std::span<const asio::const_b
   return {*this, buffers, more};
 }
 
+// A read that fills its buffer does not show the socket drained: more may be queued, and with
+// an edge-triggered reactor only a read returning would_block could tell, a system call spent
+// on nothing in request-response traffic. So after a read that filled its buffer, the next one
+// asks how much it leaves queued (receive_reporting_queue): full and nothing left means drained
+// too. Reads that come back short, the common case for a large buffer, keep the cheaper recvfrom.
 Poll<io::Result<std::size_t>> TcpStream::poll_read(Context& cx, std::span<std::byte> buffer) {
   const int fd = socket_.native_handle();
-  return poll_io<std::size_t>(
-      io_, cx, io::Direction::read, [fd, buffer] { return receive(fd, buffer); }, ShortTransfer{buffer.size()});
+  const bool ask_queue = last_read_filled_;
+  int queued = -1;  // unknown
+  Poll<io::Result<std::size_t>> result = poll_io<std::size_t>(
+      io_, cx, io::Direction::read,
+      [fd, buffer, ask_queue, &queued] {
+        return ask_queue ? receive_reporting_queue(fd, buffer, queued) : receive(fd, buffer);
+      },
+      [&queued, short_read = ShortTransfer{buffer.size()}](std::size_t n) {
+        return short_read(n) || (n > 0 && queued == 0);
+      });
+  if (result.is_ready() && result->ok()) {
+    last_read_filled_ = !buffer.empty() && **result == buffer.size();
+  }
+  return result;
 }
 
 Poll<io::Result<std::size_t>> TcpStream::poll_write(Context& cx, std::span<const std::byte> data) {
@@ -234,6 +281,7 @@ Poll<io::Result<TcpStream>> TcpStream::Connect::poll(Context& cx) {
       done_ = true;
       return Poll<io::Result<TcpStream>>(std::in_place, last_error());
     }
+    detail::enable_queue_hint(fd);
     TcpSocket socket(current_io_context().get_executor());
     asio::error_code error;
     socket.assign(endpoint_.protocol(), fd, error);
@@ -248,13 +296,13 @@ Poll<io::Result<TcpStream>> TcpStream::Connect::poll(Context& cx) {
     } while (result != 0 && errno == EINTR);
     if (result == 0) {  // loopback may connect at once
       done_ = true;
-      return Poll<io::Result<TcpStream>>(std::in_place, TcpStream(std::move(socket)));
+      return Poll<io::Result<TcpStream>>(std::in_place, TcpStream(std::move(socket), State::connected));
     }
     if (errno != EINPROGRESS) {
       done_ = true;
       return Poll<io::Result<TcpStream>>(std::in_place, last_error());
     }
-    stream_.emplace(TcpStream(std::move(socket), true));
+    stream_.emplace(TcpStream(std::move(socket), State::connecting));
   }
   // Writability means the connect finished; SO_ERROR says how.
   Poll<io::ReadyEvent> ready = stream_->poll_write_ready(cx);
@@ -297,7 +345,7 @@ io::Result<TcpStream> TcpStream::move_to(asio::io_context& context) && {
     ::close(fd);
     return error;
   }
-  return TcpStream(std::move(moved));
+  return TcpStream(std::move(moved), State::connected);  // the descriptor keeps its queue hint
 }
 
 // --- socket options and addresses -----------------------------------------------------------------

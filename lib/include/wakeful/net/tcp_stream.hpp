@@ -64,7 +64,7 @@ class TcpStream {
   static ConnectTimeout connect(const asio::ip::tcp::endpoint& endpoint, std::chrono::steady_clock::duration timeout);
 
   /// Adopts a connected Asio socket. The stream's system calls are non-blocking whatever the
-  /// socket's mode.
+  /// socket's mode. Turns on the kernel's receive-queue hint (TCP_INQ, see poll_read_ready).
   explicit TcpStream(TcpSocket socket);
 
   TcpStream(TcpStream&& other) noexcept;
@@ -95,7 +95,9 @@ class TcpStream {
 
   /// Ready once the socket may be readable (it may still turn out not to be: then
   /// clear_readiness and wait again). A short read or write through read, write or
-  /// write_vectored clears the readiness of its direction.
+  /// write_vectored clears the readiness of its direction, and so does a read that filled its
+  /// buffer when the kernel reports nothing left queued behind it (TCP_INQ, which streams
+  /// wakeful creates or accepts have on, and the adopting constructor turns on).
   Poll<io::ReadyEvent> poll_read_ready(Context& cx);
   /// Ready once the socket may be writable.
   Poll<io::ReadyEvent> poll_write_ready(Context& cx);
@@ -136,12 +138,15 @@ class TcpStream {
 
  private:
   friend class TcpListener;
-  // A stream whose connect is in progress starts not writable: writability means connected.
-  TcpStream(TcpSocket socket, bool connecting);
+  enum class State : bool { connecting, connected };
+  // For sockets wakeful created or accepted, which have the receive-queue hint on already. A
+  // stream whose connect is in progress starts not writable: writability means connected.
+  TcpStream(TcpSocket socket, State state);
   void close() noexcept;
 
   TcpSocket socket_;
   io::detail::ScheduledIo* io_;
+  bool last_read_filled_ = false;  // decides how the next read is made (see poll_read)
 };
 
 /// The future of TcpStream::connect.
