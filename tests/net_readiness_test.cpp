@@ -87,6 +87,14 @@ Async<Pair> connected_pair() {
   co_return Pair{std::move(server), std::move(peer)};
 }
 
+// The peer sends `count` bytes; once all of them are queued, the server reads once into `buffer`.
+Async<std::size_t> deliver_then_read(Pair& pair, std::size_t count, std::span<std::byte> buffer) {
+  const std::string bytes(count, 'd');
+  REQUIRE(pair.peer->send_all(bytes.data(), bytes.size()));
+  wait_for_queued(pair.server.socket().native_handle(), static_cast<int>(count));
+  co_return (co_await pair.server.read(buffer)).value();
+}
+
 }  // namespace
 
 TEST_SUITE_BEGIN("net");
@@ -113,24 +121,16 @@ TEST_CASE("after a read that filled its buffer, a full read that leaves nothing 
   Runtime rt(1);
   rt.block_on([]() -> Async<void> {
     Pair pair = co_await connected_pair();
-    const int fd = pair.server.socket().native_handle();
     std::array<std::byte, 64> buffer{};
-    const std::string one(buffer.size(), '1');
-    const std::string two(2 * buffer.size(), '2');
-
-    REQUIRE(pair.peer->send_all(one.data(), one.size()));
-    wait_for_queued(fd, 64);
-    CHECK((co_await pair.server.read(buffer)).value() == 64);
+    CHECK(co_await deliver_then_read(pair, 64, buffer) == 64);
     CHECK(co_await read_ready_now(pair.server));  // the first full read asks nothing: it proves nothing
-
-    REQUIRE(pair.peer->send_all(two.data(), two.size()));
-    wait_for_queued(fd, 128);
-    CHECK((co_await pair.server.read(buffer)).value() == 64);
+    CHECK(co_await deliver_then_read(pair, 128, buffer) == 64);
     CHECK(co_await read_ready_now(pair.server));  // 64 bytes are still queued
     CHECK((co_await pair.server.read(buffer)).value() == 64);
     CHECK_FALSE(co_await read_ready_now(pair.server));  // drained, though every recv returned data
 
-    REQUIRE(pair.peer->send_all(one.data(), one.size()));
+    const std::string more(buffer.size(), 'm');
+    REQUIRE(pair.peer->send_all(more.data(), more.size()));
     std::optional<io::Result<std::size_t>> n = co_await time::timeout(5s, pair.server.read(buffer));
     REQUIRE(n.has_value());  // the new data's edge woke the reader
     CHECK(n->value() == 64);
@@ -141,16 +141,13 @@ TEST_CASE("a full read with the peer's FIN queued behind it keeps read readiness
   Runtime rt(1);
   rt.block_on([]() -> Async<void> {
     Pair pair = co_await connected_pair();
-    const int fd = pair.server.socket().native_handle();
     std::array<std::byte, 64> buffer{};
-    const std::string full(buffer.size(), 'f');
-    REQUIRE(pair.peer->send_all(full.data(), full.size()));
-    wait_for_queued(fd, 64);
-    CHECK((co_await pair.server.read(buffer)).value() == 64);  // from now on, reads ask
+    CHECK(co_await deliver_then_read(pair, 64, buffer) == 64);  // from now on, reads ask
 
-    REQUIRE(pair.peer->send_all(full.data(), full.size()));
+    const std::string last(buffer.size(), 'l');
+    REQUIRE(pair.peer->send_all(last.data(), last.size()));
     ::shutdown(pair.peer->fd(), SHUT_WR);
-    wait_for_peer_close(fd);
+    wait_for_peer_close(pair.server.socket().native_handle());
     CHECK((co_await pair.server.read(buffer)).value() == 64);
     // No reactor turn since: only the read's own report can keep the stream readable here.
     CHECK(co_await read_ready_now(pair.server));
