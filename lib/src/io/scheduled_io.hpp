@@ -97,11 +97,12 @@ class ReadinessOp final : public asio::detail::reactor_op {
 class ReadyState {
  public:
   static constexpr std::uint32_t gone = 1U << 6U;
+  static constexpr unsigned tick_shift = 8;  // the state word's bits 8..31
 
   constexpr explicit ReadyState(std::uint32_t word) noexcept : word_(word) {}
   [[nodiscard]] constexpr bool is_ready() const noexcept { return word_ != 0; }
   [[nodiscard]] constexpr bool runtime_gone() const noexcept { return (word_ & gone) != 0; }
-  [[nodiscard]] constexpr std::uint32_t tick() const noexcept { return word_ >> 8U; }
+  [[nodiscard]] constexpr std::uint32_t tick() const noexcept { return word_ >> tick_shift; }
   [[nodiscard]] constexpr ReadyEvent event(Direction direction) const noexcept {
     return ReadyEvent{direction, tick(), runtime_gone()};
   }
@@ -158,7 +159,7 @@ class ScheduledIo {
   static constexpr std::uint32_t write_queued = 1U << 5U;
   static constexpr std::uint32_t gone = ReadyState::gone;
   static constexpr std::uint32_t read_closed = 1U << 7U;
-  static constexpr std::uint32_t tick_one = 1U << 8U;
+  static constexpr std::uint32_t tick_one = 1U << ReadyState::tick_shift;
 
   static constexpr std::uint32_t ready_bit(Direction d) noexcept { return d == Direction::read ? readable : writable; }
   static constexpr std::uint32_t waiting_bit(Direction d) noexcept {
@@ -167,7 +168,7 @@ class ScheduledIo {
   static constexpr std::uint32_t queued_bit(Direction d) noexcept {
     return d == Direction::read ? read_queued : write_queued;
   }
-  static constexpr std::uint32_t tick(std::uint32_t state) noexcept { return state >> 8U; }
+  static constexpr std::uint32_t tick(std::uint32_t state) noexcept { return state >> ReadyState::tick_shift; }
 
   // The reactor's side, on the io_context's thread.
   void on_edge(Direction direction);
