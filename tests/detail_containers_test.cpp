@@ -27,6 +27,7 @@ TEST_CASE("a Ring keeps FIFO order across wrap-around and growth") {
     }
     for (int i = 0; i < 2; ++i) {
       REQUIRE_FALSE(ring.empty());
+      CHECK(ring.front() == next_out);
       CHECK(ring.pop_front() == next_out++);
     }
   }

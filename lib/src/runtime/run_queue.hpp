@@ -13,6 +13,8 @@ class RunQueue {
   void push(TaskHeader* task) { ring_.push_back(task); }
   /// The oldest task, or nullptr when empty.
   TaskHeader* pop() noexcept { return ring_.empty() ? nullptr : ring_.pop_front(); }
+  /// The task pop() would return, left queued; nullptr when empty.
+  [[nodiscard]] TaskHeader* peek() const noexcept { return ring_.empty() ? nullptr : ring_.front(); }
 
  private:
   Ring<TaskHeader*> ring_;

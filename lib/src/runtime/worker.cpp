@@ -118,6 +118,16 @@ Worker::~Worker() {
   shared_->unref();
 }
 
+// A queued task's header was last touched when it was woken, a batch of system calls ago, and by
+// the time its turn comes it has mostly left the near caches; the first load of its state then
+// stalls the worker (perf put three quarters of transition_to_running's samples on it). Asking
+// for the next task's header while this one runs takes that miss off the critical path.
+inline void Worker::prefetch_next_task() const noexcept {
+  if (const TaskHeader* next = queue_.peek()) {
+    __builtin_prefetch(next, 1);  // for writing: the first access is a compare-exchange
+  }
+}
+
 // The loop of a worker: batches of ready tasks, a non-blocking turn of the io_context between
 // batches, and a park when nothing is ready, until `done()`.
 template <class Done>
@@ -128,6 +138,7 @@ void Worker::loop(Done done) {
       if (task == nullptr) {
         break;
       }
+      prefetch_next_task();
       run_task(task);
     }
     drain_inbox();

@@ -144,6 +144,7 @@ class Worker {
   }
   template <class Done>
   void loop(Done done);
+  void prefetch_next_task() const noexcept;
   void run_task(TaskHeader* task);
   void finish(TaskHeader* task, std::uint64_t references) noexcept;
   void drain_inbox();

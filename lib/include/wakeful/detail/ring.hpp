@@ -36,6 +36,12 @@ class Ring {
     ++size_;
   }
 
+  /// The oldest element, left in place; the ring must not be empty.
+  [[nodiscard]] const T& front() const noexcept {
+    assert(!empty());
+    return slots_[head_];
+  }
+
   /// Removes and returns the oldest element; the ring must not be empty.
   T pop_front() {
     assert(!empty());
