@@ -16,15 +16,20 @@
 //
 // Only Futures can be awaited: an awaitable that resumes the coroutine by itself, from some
 // other thread or callback, would bypass the waker and break the model.
+//
+// Each frame is allocated with room in front of it for the task that would run it, so spawning
+// a coroutine costs no allocation beyond its frame (detail/task_room.hpp).
 
 #include <cassert>
 #include <coroutine>
+#include <cstddef>
 #include <exception>
 #include <optional>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
 
+#include "wakeful/detail/task_cell.hpp"
 #include "wakeful/future.hpp"
 
 namespace wakeful {
@@ -143,8 +148,30 @@ void FutureAwaiter<F>::await_suspend(std::coroutine_handle<> /*unused*/) noexcep
   promise_.awaited_poll_ = &FutureAwaiter::repoll;
 }
 
+/// Where an Async<T> frame is allocated: behind room for the TaskCell that would run it.
 template <class T>
-class AsyncPromise : public AsyncPromiseBase {
+class AsyncFrameAllocation {
+ public:
+  static void* operator new(std::size_t frame_size) {
+    using Room = TaskRoom<TaskCell<Async<T>>>;
+    if constexpr (Room::available) {
+      return Room::allocate_frame(frame_size);
+    } else {
+      return ::operator new(frame_size);
+    }
+  }
+  static void operator delete(void* frame) noexcept {
+    using Room = TaskRoom<TaskCell<Async<T>>>;
+    if constexpr (Room::available) {
+      Room::deallocate_frame(frame);
+    } else {
+      ::operator delete(frame);
+    }
+  }
+};
+
+template <class T>
+class AsyncPromise : public AsyncPromiseBase, public AsyncFrameAllocation<T> {
  public:
   Async<T> get_return_object() noexcept;
   template <class U = T>
@@ -157,11 +184,14 @@ class AsyncPromise : public AsyncPromiseBase {
 };
 
 template <>
-class AsyncPromise<void> : public AsyncPromiseBase {
+class AsyncPromise<void> : public AsyncPromiseBase, public AsyncFrameAllocation<void> {
  public:
   Async<void> get_return_object() noexcept;
   void return_void() noexcept {}
 };
+
+template <class T>
+void* adopt_task_room(Async<T>& async) noexcept;
 
 }  // namespace detail
 
@@ -216,6 +246,7 @@ class [[nodiscard]] Async {
 
  private:
   friend promise_type;
+  friend void* detail::adopt_task_room<T>(Async& async) noexcept;
   explicit Async(handle_type handle) noexcept : handle_(handle) {}
 
   void reset() noexcept {
@@ -235,6 +266,24 @@ Async<T> AsyncPromise<T>::get_return_object() noexcept {
 inline Async<void> AsyncPromise<void>::get_return_object() noexcept {
   return Async<void>(std::coroutine_handle<AsyncPromise<void>>::from_promise(*this));
 }
+
+/// Hands the frame's block to the task about to be built in its room; returns that room, or
+/// nullptr when there is none (an empty Async, or an output too aligned for the room).
+template <class T>
+void* adopt_task_room(Async<T>& async) noexcept {
+  using Room = TaskRoom<TaskCell<Async<T>>>;
+  if constexpr (Room::available) {
+    if (async.handle_) {
+      return Room::adopt(async.handle_.address());
+    }
+  }
+  return nullptr;
+}
+
+template <class F>
+inline constexpr bool is_async_v = false;
+template <class T>
+inline constexpr bool is_async_v<Async<T>> = true;
 }  // namespace detail
 
 }  // namespace wakeful

@@ -3,10 +3,12 @@
 
 #include <exception>
 #include <memory>
+#include <type_traits>
 #include <variant>
 
 #include "wakeful/context.hpp"
 #include "wakeful/detail/task_header.hpp"
+#include "wakeful/detail/task_room.hpp"
 #include "wakeful/future.hpp"
 
 namespace wakeful::detail {
@@ -23,6 +25,12 @@ inline constexpr std::size_t error = 2;
 inline constexpr std::size_t cancelled = 3;
 }  // namespace output_index
 
+/// Selects the TaskCell constructor that builds the cell in a coroutine frame's task room.
+struct InTaskRoom {
+  explicit InTaskRoom() = default;
+};
+inline constexpr InTaskRoom in_task_room{};
+
 /// Header plus output: everything a JoinHandle<T> needs, whatever the future's type.
 template <class T>
 struct TaskCore : TaskHeader {
@@ -31,7 +39,8 @@ struct TaskCore : TaskHeader {
 };
 
 /// A task running future `F`. The future lives in a union so that it can be destroyed the
-/// moment it completes, long before the allocation is freed.
+/// moment it completes, long before the allocation is freed. A cell is allocated with `new`, or
+/// built in the task room in front of the coroutine frame it runs (task_room.hpp).
 template <Future F>
 class TaskCell final : public TaskCore<output_of<F>> {
   using T = output_of<F>;
@@ -41,7 +50,12 @@ class TaskCell final : public TaskCore<output_of<F>> {
   template <class G>
   requires std::constructible_from<F, G&&>
   // NOLINTNEXTLINE(bugprone-forwarding-reference-overload): TaskCell is neither copied nor moved
-  explicit TaskCell(G&& future) : Core(&vtable), future_(std::forward<G>(future)) {}
+  explicit TaskCell(G&& future) noexcept(std::is_nothrow_constructible_v<F, G&&>)
+      : Core(&vtable), future_(std::forward<G>(future)) {}
+  /// A cell in the task room of `future`'s frame, which the caller has adopted.
+  template <class G>
+  requires std::constructible_from<F, G&&> TaskCell(InTaskRoom /*unused*/, G&& future)
+  noexcept(std::is_nothrow_constructible_v<F, G&&>) : Core(&room_vtable), future_(std::forward<G>(future)) {}
   TaskCell(const TaskCell&) = delete;
   TaskCell& operator=(const TaskCell&) = delete;
   ~TaskCell() {}  // NOLINT(modernize-use-equals-default): future_ is destroyed at completion
@@ -80,7 +94,14 @@ class TaskCell final : public TaskCore<output_of<F>> {
 
   static void deallocate(TaskHeader* task) noexcept { delete self(task); }
 
+  static void deallocate_room(TaskHeader* task) noexcept {
+    TaskCell* cell = self(task);
+    cell->~TaskCell();
+    TaskRoom<TaskCell>::release(cell);
+  }
+
   static constexpr TaskVTable vtable{&poll, &cancel, &drop_output, &deallocate};
+  static constexpr TaskVTable room_vtable{&poll, &cancel, &drop_output, &deallocate_room};
 
   union {
     F future_;

@@ -1,10 +1,12 @@
 #pragma once
 // spawn: run a future as an independent task on the current worker.
 
+#include <new>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
 
+#include "wakeful/async.hpp"
 #include "wakeful/detail/task_cell.hpp"
 #include "wakeful/future.hpp"
 #include "wakeful/task/join_handle.hpp"
@@ -15,7 +17,17 @@ namespace detail {
 template <Future F>
 JoinHandle<output_of<F>> spawn_at(WorkerShared* home, F&& future) {
   using Cell = TaskCell<std::decay_t<F>>;
-  auto* cell = new Cell(std::forward<F>(future));
+  Cell* cell = nullptr;
+  if constexpr (is_async_v<std::decay_t<F>>) {
+    // A coroutine's task goes in the room in front of its frame: one allocation in all.
+    static_assert(std::is_nothrow_constructible_v<Cell, InTaskRoom, F&&>, "the adopted block must not leak");
+    if (void* room = adopt_task_room(future)) {
+      cell = new (room) Cell(in_task_room, std::forward<F>(future));
+    }
+  }
+  if (cell == nullptr) {
+    cell = new Cell(std::forward<F>(future));
+  }
   submit_task(cell, home);
   return JoinHandle<output_of<F>>(cell);
 }
@@ -23,7 +35,8 @@ JoinHandle<output_of<F>> spawn_at(WorkerShared* home, F&& future) {
 
 /// Spawns `future` as a task on the calling worker and returns its JoinHandle. The task stays
 /// on that worker for its whole life (use Runtime::spawn_on to choose another). Costs one
-/// allocation. Throws std::logic_error when the calling thread is not a runtime worker.
+/// allocation (none for an Async coroutine, whose frame has room for its task). Throws std::logic_error when the
+/// calling thread is not a runtime worker.
 template <SpawnableFuture F>
 JoinHandle<output_of<F>> spawn(F&& future) {
   detail::WorkerShared* home = detail::current_home();
