@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "support/alloc_counter.hpp"
@@ -15,15 +16,18 @@
 
 using namespace wakeful;  // NOLINT(google-build-using-namespace)
 
-TEST_SUITE_BEGIN("runtime");
+namespace {
 
-TEST_CASE("a task costs exactly one heap allocation") {
+constexpr std::size_t tasks = 1000;
+
+/// Spawns `tasks` futures made by `make(i)` (each of output i) on a worker, after a warm-up round
+/// that lets the run queue grow to its working size; returns the heap allocations the spawns made.
+template <class Make>
+std::size_t allocations_of_spawns(Make make) {
   Runtime rt(1);
-  constexpr std::size_t tasks = 1000;
-  auto spawn_many = []() -> Async<std::size_t> {
+  auto spawn_many = [](Make make_future) -> Async<std::size_t> {
     std::vector<JoinHandle<std::uint64_t>> handles;
     handles.reserve(tasks);
-    // Warm up: let the run queue grow to its working size first.
     for (std::uint64_t i = 0; i < tasks; ++i) {
       handles.push_back(spawn(ready(i)));
     }
@@ -33,34 +37,7 @@ TEST_CASE("a task costs exactly one heap allocation") {
     handles.clear();
     const std::size_t before = test::allocations_on_this_thread;
     for (std::uint64_t i = 0; i < tasks; ++i) {
-      handles.push_back(spawn(poll_fn([i](Context&) -> Poll<std::uint64_t> { return i; })));
-    }
-    const std::size_t used = test::allocations_on_this_thread - before;
-    for (auto& h : handles) {
-      co_await h;
-    }
-    co_return used;
-  };
-  CHECK(rt.block_on(spawn_many()) == tasks);
-}
-
-TEST_CASE("a spawned coroutine costs exactly one heap allocation, its frame included") {
-  Runtime rt(1);
-  constexpr std::size_t tasks = 1000;
-  auto spawn_many = []() -> Async<std::size_t> {
-    auto body = [](std::uint64_t v) -> Async<std::uint64_t> { co_return v; };
-    std::vector<JoinHandle<std::uint64_t>> handles;
-    handles.reserve(tasks);
-    for (std::uint64_t i = 0; i < tasks; ++i) {  // warm-up, as above
-      handles.push_back(spawn(body(i)));
-    }
-    for (auto& h : handles) {
-      co_await h;
-    }
-    handles.clear();
-    const std::size_t before = test::allocations_on_this_thread;
-    for (std::uint64_t i = 0; i < tasks; ++i) {
-      handles.push_back(spawn(body(i)));
+      handles.push_back(spawn(make_future(i)));
     }
     const std::size_t used = test::allocations_on_this_thread - before;
     std::uint64_t sum = 0;
@@ -70,7 +47,21 @@ TEST_CASE("a spawned coroutine costs exactly one heap allocation, its frame incl
     CHECK(sum == tasks * (tasks - 1) / 2);
     co_return used;
   };
-  CHECK(rt.block_on(spawn_many()) == tasks);
+  return rt.block_on(spawn_many(std::move(make)));
+}
+
+}  // namespace
+
+TEST_SUITE_BEGIN("runtime");
+
+TEST_CASE("a task costs exactly one heap allocation") {
+  CHECK(allocations_of_spawns(
+            [](std::uint64_t i) { return poll_fn([i](Context&) -> Poll<std::uint64_t> { return i; }); }) == tasks);
+}
+
+TEST_CASE("a spawned coroutine costs exactly one heap allocation, its frame included") {
+  CHECK(allocations_of_spawns(
+            [](std::uint64_t i) { return [](std::uint64_t v) -> Async<std::uint64_t> { co_return v; }(i); }) == tasks);
 }
 
 TEST_SUITE_END();
