@@ -11,6 +11,10 @@
 // running asks the operation to cancel (a terminal cancellation, posted to the operation's
 // executor, for the operations that support per-operation cancellation).
 //
+// The operation starts on the thread that polls the future. On a runtime made with
+// AsioLocking::worker_thread_only, poll it only from a task of the worker whose io_context the
+// I/O object is bound to.
+//
 // Output: for a completion signature void(error_code, T...), an io::Result of nothing, of T, or
 // of std::tuple<T...>; for void(T...), nothing, T or std::tuple<T...>.
 

@@ -8,9 +8,12 @@
 #include <utility>
 
 #include <asio/detail/reactor.hpp>
+#include <asio/detail/scheduler.hpp>
+#include <asio/post.hpp>
 #include <asio/version.hpp>
 
 #include "epoll_state.hpp"
+#include "runtime/worker.hpp"
 
 // The bridge queues its own operations on Asio's epoll reactor (see scheduled_io.hpp); it is
 // written against the reactor of Asio 1.22, Debian 12's libasio-dev.
@@ -49,6 +52,38 @@ void ReadinessOp::complete(void* owner, asio::detail::operation* base, const asi
   op->owner_->on_op_released(op->direction_, owner == nullptr);
 }
 
+// --- QueueOnOwner -----------------------------------------------------------------------------
+
+// The queuing of a direction's operation, posted to the socket's worker from another thread. It
+// carries the reference queue_op took for the operation.
+class QueueOnOwner {
+ public:
+  QueueOnOwner(ScheduledIo& io, Direction direction) noexcept : io_(&io), direction_(direction) {}
+  QueueOnOwner(QueueOnOwner&& other) noexcept : io_(std::exchange(other.io_, nullptr)), direction_(other.direction_) {}
+  QueueOnOwner(const QueueOnOwner&) = delete;
+  QueueOnOwner& operator=(const QueueOnOwner&) = delete;
+  QueueOnOwner& operator=(QueueOnOwner&&) = delete;
+  // Never run: the io_context is being destroyed, so no readiness will come.
+  ~QueueOnOwner() {
+    if (io_ != nullptr) {
+      io_->on_op_released(direction_, true);
+    }
+  }
+
+  void operator()() {
+    ScheduledIo* io = std::exchange(io_, nullptr);
+    if (io->released_.load(std::memory_order_acquire)) {
+      io->on_op_released(direction_, false);  // closed meanwhile: its descriptor state is gone
+    } else {
+      io->start_op(direction_);
+    }
+  }
+
+ private:
+  ScheduledIo* io_;
+  Direction direction_;
+};
+
 // --- ScheduledIo ------------------------------------------------------------------------------
 
 ScheduledIo::ScheduledIo(asio::io_context& context, int descriptor, void* reactor_data, bool readable, bool writable,
@@ -57,6 +92,8 @@ ScheduledIo::ScheduledIo(asio::io_context& context, int descriptor, void* reacto
       context_(&context),
       descriptor_(descriptor),
       reactor_data_(reactor_data),
+      owner_thread_only_(!ASIO_CONCURRENCY_HINT_IS_LOCKING(
+          REACTOR_IO, asio::use_service<asio::detail::scheduler>(context).concurrency_hint())),
       read_op_(*this, Direction::read),
       write_op_(*this, Direction::write) {
   if (peer_close == PeerClose::watch) {
@@ -94,7 +131,18 @@ void ScheduledIo::clear_readiness(Direction direction, std::uint32_t observed_ti
   }
 }
 
-void ScheduledIo::release() noexcept { unref(); }
+void ScheduledIo::release() noexcept {
+  released_.store(true, std::memory_order_release);
+  unref();
+}
+
+bool ScheduledIo::must_defer_to_owner() const noexcept {
+  if (!owner_thread_only_) {
+    return false;
+  }
+  wakeful::detail::Worker* worker = wakeful::detail::current_worker;
+  return worker == nullptr || &worker->io() != context_;
+}
 
 void ScheduledIo::on_edge(Direction direction) {
   const std::uint32_t closed =
@@ -142,6 +190,14 @@ void ScheduledIo::queue_op(Direction direction) {
     return;  // someone else queued it
   }
   refs_.fetch_add(1, std::memory_order_relaxed);
+  if (must_defer_to_owner()) {
+    asio::post(*context_, QueueOnOwner(*this, direction));
+    return;
+  }
+  start_op(direction);
+}
+
+void ScheduledIo::start_op(Direction direction) {
   auto& reactor = asio::use_service<Reactor>(*context_);
   auto descriptor_data = static_cast<Reactor::per_descriptor_data>(reactor_data_);
   ReadinessOp& op = direction == Direction::read ? read_op_ : write_op_;

@@ -53,6 +53,17 @@
 // (TCP_INQ, see TcpStream::poll_read; after a FIN the kernel reports a byte, so the EOF is read).
 // Data that arrives after that report raises an edge of its own.
 //
+// Which thread touches Asio
+// -------------------------
+// Queuing an operation and closing the socket touch Asio's per-descriptor state, which the
+// reactor also touches on every edge. With AsioLocking::per_socket Asio locks it; with
+// worker_thread_only it does not, and both must then happen on the socket's worker: from any
+// other thread, queue_op posts the queuing to the worker (the wait is only armed a little later,
+// and the re-arm still reports an edge that came meanwhile), and the owning I/O object posts its
+// close (close_on_owner in socket_internals.hpp). A posted queuing that finds the socket already
+// released does not touch Asio; one that never runs (the io_context is destroyed) counts as the
+// runtime gone.
+//
 // Lifetime
 // --------
 // Reference counted: one reference for the owning I/O object, one per queued ReadinessOp. The
@@ -147,8 +158,13 @@ class ScheduledIo {
   /// theirs until Asio aborts them.
   void release() noexcept;
 
+  /// True when the calling thread must leave Asio calls on this socket to its worker: the
+  /// runtime runs with AsioLocking::worker_thread_only and this is not the worker's thread.
+  [[nodiscard]] bool must_defer_to_owner() const noexcept;
+
  private:
   friend class ReadinessOp;
+  friend class QueueOnOwner;
   ~ScheduledIo() = default;
 
   static constexpr std::uint32_t readable = 1U << 0U;
@@ -176,6 +192,7 @@ class ScheduledIo {
 
   void clear_readiness(Direction direction, std::uint32_t observed_tick) noexcept;
   void queue_op(Direction direction);
+  void start_op(Direction direction);
   void unref() noexcept;
   Waker& slot(Direction direction) noexcept { return direction == Direction::read ? reader_ : writer_; }
 
@@ -183,7 +200,9 @@ class ScheduledIo {
   std::atomic<std::uint32_t> refs_{1};
   asio::io_context* context_;
   int descriptor_;
-  void* reactor_data_;  // Asio's per-descriptor data of the socket
+  void* reactor_data_;                 // Asio's per-descriptor data of the socket
+  bool owner_thread_only_;             // AsioLocking::worker_thread_only: Asio calls on the worker only
+  std::atomic<bool> released_{false};  // the owning object let go (the socket is closed or closing)
   wakeful::detail::Mutex mutex_;
   Waker reader_;  // guarded by mutex_
   Waker writer_;  // guarded by mutex_

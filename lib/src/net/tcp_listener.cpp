@@ -116,12 +116,8 @@ TcpListener& TcpListener::operator=(TcpListener&& other) noexcept {
 TcpListener::~TcpListener() { close(); }
 
 void TcpListener::close() noexcept {
-  if (io_ != nullptr) {
-    std::exchange(io_, nullptr)->release();
-  }
   backoff_.reset();
-  asio::error_code ignored;
-  socket_.close(ignored);
+  io::detail::close_on_owner(socket_, io_);
 }
 
 TcpListener::Accept TcpListener::accept() noexcept { return Accept(*this); }

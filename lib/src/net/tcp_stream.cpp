@@ -2,6 +2,7 @@
 
 #include "wakeful/net/tcp_stream.hpp"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -11,8 +12,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <system_error>
 #include <utility>
 
 #include "io/poll_io.hpp"
@@ -144,13 +147,7 @@ TcpStream::~TcpStream() { close(); }
 
 // Our reference goes first; closing the socket then makes Asio abort any queued readiness
 // operation, which releases the rest once the worker runs the abort.
-void TcpStream::close() noexcept {
-  if (io_ != nullptr) {
-    std::exchange(io_, nullptr)->release();
-  }
-  asio::error_code ignored;
-  socket_.close(ignored);
-}
+void TcpStream::close() noexcept { io::detail::close_on_owner(socket_, io_); }
 
 // --- reading and writing ------------------------------------------------------------------------
 
@@ -327,17 +324,28 @@ Poll<io::Result<TcpStream>> TcpStream::Connect::poll(Context& cx) {
 }
 
 io::Result<TcpStream> TcpStream::move_to(asio::io_context& context) && {
-  if (io_ != nullptr) {
-    std::exchange(io_, nullptr)->release();
-  }
   asio::error_code error;
   const asio::ip::tcp protocol = socket_.local_endpoint(error).protocol();
   if (error) {
     return error;
   }
-  const int fd = socket_.release(error);  // leaves this reactor; queued readiness operations abort
-  if (error) {
-    return error;
+  int fd = -1;
+  if (io_ != nullptr && io_->must_defer_to_owner()) {
+    // Taking the descriptor out of its reactor is for its worker to do: carry on with a duplicate
+    // and leave the original to be closed there.
+    fd = ::fcntl(socket_.native_handle(), F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) {
+      return std::error_code(errno, std::system_category());
+    }
+    io::detail::close_on_owner(socket_, io_, io::detail::DeferredClose::keep_connection);
+  } else {
+    if (io_ != nullptr) {
+      std::exchange(io_, nullptr)->release();
+    }
+    fd = socket_.release(error);  // leaves this reactor; queued readiness operations abort
+    if (error) {
+      return error;
+    }
   }
   TcpSocket moved(context.get_executor());
   moved.assign(protocol, fd, error);

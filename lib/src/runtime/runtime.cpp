@@ -53,11 +53,12 @@ class RuntimeImpl {
  public:
   /// `threads` workers with a thread each, placed as `placement` says; or, with
   /// `current_thread`, one worker that runs on whichever thread calls block_on.
-  RuntimeImpl(Runtime& runtime, std::size_t threads, bool current_thread, WorkerPlacement placement)
+  RuntimeImpl(Runtime& runtime, std::size_t threads, bool current_thread, WorkerPlacement placement,
+              AsioLocking locking)
       : current_thread_(current_thread) {
     workers_.reserve(threads);
     for (std::size_t i = 0; i < threads; ++i) {
-      workers_.push_back(std::make_unique<Worker>(runtime, i));
+      workers_.push_back(std::make_unique<Worker>(runtime, i, locking));
     }
     if (current_thread) {
       return;
@@ -134,13 +135,14 @@ void forbid_blocking_on_worker(const char* what) {
 
 }  // namespace detail
 
-Runtime::Runtime(std::size_t threads, WorkerPlacement placement)
-    : impl_(std::make_unique<detail::RuntimeImpl>(*this, std::max<std::size_t>(threads, 1), false, placement)) {}
+Runtime::Runtime(std::size_t threads, WorkerPlacement placement, AsioLocking locking)
+    : impl_(
+          std::make_unique<detail::RuntimeImpl>(*this, std::max<std::size_t>(threads, 1), false, placement, locking)) {}
 
-Runtime::Runtime(CurrentThread /*tag*/)
-    : impl_(std::make_unique<detail::RuntimeImpl>(*this, 1, true, WorkerPlacement::floating)) {}
+Runtime::Runtime(CurrentThread /*tag*/, AsioLocking locking)
+    : impl_(std::make_unique<detail::RuntimeImpl>(*this, 1, true, WorkerPlacement::floating, locking)) {}
 
-Runtime Runtime::current_thread() { return Runtime(CurrentThread{}); }
+Runtime Runtime::current_thread(AsioLocking locking) { return Runtime(CurrentThread{}, locking); }
 
 bool Runtime::is_current_thread() const noexcept { return impl_->current_thread(); }
 

@@ -105,9 +105,12 @@ void submit_task(TaskHeader* task, WorkerShared* home) {
 
 // --- Worker -------------------------------------------------------------------------------------
 
-Worker::Worker(Runtime& runtime, std::size_t index)
+// The hint 1 says one thread runs the io_context (which spares the scheduler some work) and
+// keeps every lock; UNSAFE_IO drops the per-socket one (see AsioLocking).
+Worker::Worker(Runtime& runtime, std::size_t index, AsioLocking locking)
     : runtime_(runtime),
       index_(index),
+      io_(locking == AsioLocking::worker_thread_only ? ASIO_CONCURRENCY_HINT_UNSAFE_IO : 1),
       work_guard_(asio::make_work_guard(io_)),
       timers_(std::chrono::steady_clock::now()),
       park_timer_(io_.get_executor()),

@@ -17,6 +17,7 @@
 #include "wakeful/detail/mutex.hpp"
 #include "wakeful/detail/task_header.hpp"
 #include "wakeful/runtime/metrics.hpp"
+#include "wakeful/runtime/runtime.hpp"
 
 namespace wakeful {
 class Runtime;
@@ -95,7 +96,7 @@ class Counter {
 
 class Worker {
  public:
-  Worker(Runtime& runtime, std::size_t index);
+  Worker(Runtime& runtime, std::size_t index, AsioLocking locking);
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
   ~Worker();
@@ -155,7 +156,7 @@ class Worker {
 
   Runtime& runtime_;
   std::size_t index_;
-  asio::io_context io_{1};
+  asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_guard_;
   TimerWheel timers_;
   // One Asio timer wakes a parked worker at the wheel's next deadline.

@@ -37,6 +37,8 @@ struct Accepted {
 /// A listening socket on a worker's reactor. When the process runs out of file descriptors
 /// (EMFILE, ENFILE, ENOBUFS, ENOMEM), accept backs off on a timer, doubling from 5 ms to 500 ms,
 /// and tries again instead of failing or spinning; the pending connection waits in the backlog.
+/// Under AsioLocking::worker_thread_only a listener dropped on another thread stops listening at
+/// once and is closed by its worker, like a TcpStream.
 class TcpListener {
  public:
   class Accept;

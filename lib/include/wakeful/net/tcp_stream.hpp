@@ -44,6 +44,12 @@ enum class MoreToSend : bool { no = false, yes = true };
 ///
 /// The futures returned by read, write and the like borrow the stream and the buffer: both
 /// must outlive them. A TcpStream must be dropped before the runtime whose worker created it.
+///
+/// Under AsioLocking::worker_thread_only the stream leaves its Asio calls to its worker: dropped
+/// on another thread, it shuts the connection down at once and its worker closes the socket; its
+/// first wait in a direction, made from another thread, is armed by its worker (for a
+/// current-thread runtime, at the next block_on); move_to from another thread carries on with a
+/// duplicate descriptor and leaves the original to its worker.
 class TcpStream {
  public:
   class Connect;
@@ -114,7 +120,8 @@ class TcpStream {
 
   /// Moves the connection to another worker's reactor (the io_context of that worker), so that
   /// a task there can own it without cross-thread wake-ups: accept on one worker, serve on
-  /// another. Costs two epoll_ctl calls. The stream must not be in use (no pending operation).
+  /// another. Costs two epoll_ctl calls (and a dup under AsioLocking::worker_thread_only when
+  /// called off the stream's worker). The stream must not be in use (no pending operation).
   io::Result<TcpStream> move_to(asio::io_context& context) &&;
 
   /// Shuts down one or both directions (a half-close sends FIN; the peer reads EOF).

@@ -36,6 +36,22 @@ enum class WorkerPlacement : std::uint8_t {
   pinned,
 };
 
+/// How much Asio locks around the sockets of a worker's io_context.
+enum class AsioLocking : std::uint8_t {
+  /// Asio locks each socket's reactor state on every event, so Asio objects bound to a worker's
+  /// io_context may be used from any thread (the default).
+  per_socket,
+  /// Asio runs without that lock (ASIO_CONCURRENCY_HINT_UNSAFE_IO; the scheduler and
+  /// registration locks stay), which saves a lock and an unlock per readiness event. In return,
+  /// an Asio object bound to a worker's io_context may be used (operations started, cancelled,
+  /// closed) only on that worker's thread, and for a current-thread runtime only inside
+  /// block_on. wakeful's own sockets keep to that by themselves: a TcpStream or TcpListener
+  /// dropped, moved to another worker, or first waited on from another thread has that part
+  /// carried out on its own worker (see net::TcpStream). Objects of your own, and operations
+  /// started through use_future, are yours to keep there.
+  worker_thread_only,
+};
+
 /// A thread-per-core executor. Each worker owns one thread, one run queue, one
 /// `asio::io_context` and an inbox for wakes and spawns from other threads; a task lives on
 /// the worker it was spawned on (its home) until it completes.
@@ -46,15 +62,17 @@ enum class WorkerPlacement : std::uint8_t {
 class Runtime {
  public:
   /// Starts `threads` workers (at least one; by default one per hardware thread), placed as
-  /// `placement` says. Throws std::system_error when a worker cannot be pinned.
-  explicit Runtime(std::size_t threads = default_threads(), WorkerPlacement placement = WorkerPlacement::floating);
+  /// `placement` says, with Asio locking as `locking` says. Throws std::system_error when a
+  /// worker cannot be pinned.
+  explicit Runtime(std::size_t threads = default_threads(), WorkerPlacement placement = WorkerPlacement::floating,
+                   AsioLocking locking = AsioLocking::per_socket);
 
   /// A runtime of one worker with no thread of its own: it runs on the thread that calls
   /// block_on, for as long as that call lasts (tokio's current_thread flavour). Tasks spawned
   /// from other threads wait until then. The process stays single-threaded, which saves the
   /// kernel and libc some work per system call. Drive it with Runtime::block_on only: a thread
   /// blocked on one of its JoinHandles elsewhere waits for nobody.
-  static Runtime current_thread();
+  static Runtime current_thread(AsioLocking locking = AsioLocking::per_socket);
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
   Runtime(Runtime&&) = delete;
@@ -117,7 +135,7 @@ class Runtime {
 
  private:
   struct CurrentThread {};
-  explicit Runtime(CurrentThread tag);
+  Runtime(CurrentThread tag, AsioLocking locking);
   void run_until_complete(const detail::TaskHeader* task);
   detail::WorkerShared* pick_home() noexcept;
   detail::WorkerShared* home_at(std::size_t worker) const;
