@@ -15,7 +15,7 @@ int usage() {
   std::fprintf(stderr,
                "usage: wakeful-micro <joinset_manual|joinset_tokio|spawn|pingpong|yield|timer|tcp|all>\n"
                "                     [--runs 5] [--warmup 1] [--quick] [--n N]\n"
-               "                     [--rt 1thread|2threads]\n"
+               "                     [--rt 1thread|2threads] [--asio-locking per_socket|worker_thread_only]\n"
                "  the workloads of WORKLOADS.md implemented so far; CSV on stdout\n");
   return 2;
 }
@@ -53,6 +53,15 @@ int main(int argc, char** argv) {
       }
     } else if (std::strcmp(argv[i], "--rt") == 0 && i + 1 < argc) {
       options.only_runtime = argv[++i];
+    } else if (std::strcmp(argv[i], "--asio-locking") == 0 && i + 1 < argc) {
+      const std::string locking = argv[++i];
+      if (locking == "per_socket") {
+        options.tcp_locking = wakeful::AsioLocking::per_socket;
+      } else if (locking == "worker_thread_only") {
+        options.tcp_locking = wakeful::AsioLocking::worker_thread_only;
+      } else {
+        return usage();
+      }
     } else {
       return usage();
     }

@@ -149,7 +149,8 @@ void tcp_bench(const Options& options) {
       continue;
     }
     // Two workers are pinned, one per CPU, so that connections can be steered (serving_worker).
-    Runtime rt = threads == 1 ? Runtime::current_thread() : Runtime(threads, WorkerPlacement::pinned);
+    Runtime rt = threads == 1 ? Runtime::current_thread(options.tcp_locking)
+                              : Runtime(threads, WorkerPlacement::pinned, options.tcp_locking);
     const std::vector<Sample> samples =
         options.harness.measure([&] { return rt.block_on(echo_once(clients, rounds, rt)); });
     std::vector<double> per_second;
@@ -157,9 +158,11 @@ void tcp_bench(const Options& options) {
     for (const Sample& s : samples) {
       per_second.push_back(static_cast<double>(s.ops) * 1e9 / static_cast<double>(s.ns));
     }
-    char extra[160];
-    std::snprintf(extra, sizeof extra, "median_round_trips_per_s=%.0f;clients=%zu;rounds_per_client=%zu%s",
+    char extra[200];
+    std::snprintf(extra, sizeof extra,
+                  "median_round_trips_per_s=%.0f;clients=%zu;rounds_per_client=%zu;asio_locking=%s%s",
                   median(per_second), clients, rounds,
+                  options.tcp_locking == AsioLocking::worker_thread_only ? "worker_thread_only" : "per_socket",
                   threads == 2 ? ";pinned workers; clients alternate; connections served on their incoming CPU" : "");
     report("tcp_echo_loopback", threads == 1 ? "tcp_64B/1thread" : "tcp_64B/2threads", clients, samples, extra);
   }

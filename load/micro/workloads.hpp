@@ -16,6 +16,9 @@ struct Options {
   bool quick = false;        ///< tiny sizes, for a smoke test
   std::string only_runtime;  ///< "1thread" or "2threads": run only that flavour (empty: all)
   std::size_t only_n = 0;    ///< joinset workloads: this N only (0: 1,000, 10,000 and 100,000)
+  /// tcp: Asio's locking on the workers. Every socket of that benchmark stays on its worker, so
+  /// it runs without the per-socket lock unless asked to keep it (--asio-locking per_socket).
+  AsioLocking tcp_locking = AsioLocking::worker_thread_only;
 
   /// The N of the joinset workloads.
   [[nodiscard]] std::vector<std::size_t> sizes() const {
