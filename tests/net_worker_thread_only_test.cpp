@@ -34,28 +34,29 @@ using test::PlainSocket;
 
 namespace {
 
-/// A runtime of two workers that leaves Asio calls on each socket to the socket's own worker.
-Runtime owner_only_runtime() { return Runtime(2, WorkerPlacement::floating, AsioLocking::worker_thread_only); }
-
-/// A listener bound on worker 0 of `rt`, and a plain client connected to it.
-std::pair<TcpListener, asio::ip::tcp::endpoint> listen_on_worker0(Runtime& rt) {
-  TcpListener listener =
-      block_on(rt.spawn_on(0, []() -> Async<TcpListener> { co_return TcpListener::bind(loopback()).value(); }()));
-  const asio::ip::tcp::endpoint endpoint = listener.local_endpoint().value();
-  return {std::move(listener), endpoint};
-}
-
-/// Accepts one connection on the listener's own worker (0).
-TcpStream accept_on_worker0(Runtime& rt, TcpListener& listener) {
-  return block_on(rt.spawn_on(
-      0, [](TcpListener& l) -> Async<TcpStream> { co_return (co_await l.accept()).value().stream; }(listener)));
-}
-
 /// Makes blocking receives on `socket` give up after two seconds instead of hanging a test.
 void limit_receive_wait(const PlainSocket& socket) {
   const timeval limit{2, 0};
   REQUIRE(::setsockopt(socket.fd(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit) == 0);
 }
+
+/// A runtime of two workers that leaves Asio calls on each socket to the socket's own worker,
+/// a listener on worker 0, and a plain client connected to it (receives give up after 2 s).
+struct ListeningOnWorker0 {
+  ListeningOnWorker0() { limit_receive_wait(client); }
+
+  /// Accepts the client's connection on the listener's own worker.
+  TcpStream accept() {
+    return block_on(rt.spawn_on(
+        0, [](TcpListener& l) -> Async<TcpStream> { co_return (co_await l.accept()).value().stream; }(listener)));
+  }
+
+  Runtime rt{2, WorkerPlacement::floating, AsioLocking::worker_thread_only};
+  TcpListener listener =
+      block_on(rt.spawn_on(0, []() -> Async<TcpListener> { co_return TcpListener::bind(loopback()).value(); }()));
+  asio::ip::tcp::endpoint endpoint = listener.local_endpoint().value();
+  PlainSocket client{endpoint};
+};
 
 /// Reads exactly `in.size()` bytes from `stream` and writes them back.
 Async<bool> echo_once(TcpStream stream, std::size_t size) {
@@ -66,18 +67,27 @@ Async<bool> echo_once(TcpStream stream, std::size_t size) {
   co_return static_cast<bool>(co_await stream.write_all(std::span<const std::byte>(in).first(size)));
 }
 
+/// Sends the four bytes of `message`, expects them back from `echo` (a task running echo_once)
+/// and then the end of the connection, whose stream the task dropped.
+void expect_echo_then_end(const PlainSocket& client, JoinHandle<bool> echo, const std::string& message) {
+  REQUIRE(client.send_all(message.data(), 4));
+  std::array<char, 4> back{};
+  REQUIRE(client.recv_all(back.data(), back.size()));
+  CHECK(std::string(back.data(), back.size()) == message);
+  CHECK(block_on(std::move(echo)));
+  char byte = 0;
+  CHECK(::recv(client.fd(), &byte, 1, 0) == 0);  // EOF, not a time-out
+}
+
 }  // namespace
 
 TEST_SUITE_BEGIN("net");
 
 TEST_CASE("a stream dropped on another thread ends its connection at once") {
-  Runtime rt = owner_only_runtime();
-  auto [listener, endpoint] = listen_on_worker0(rt);
-  PlainSocket client(endpoint);
-  limit_receive_wait(client);
+  ListeningOnWorker0 setup;
   {
     // Worker 0 queues a read wait on the stream, then hands the stream over to this thread.
-    TcpStream accepted = block_on(rt.spawn_on(0, [](TcpListener& l) -> Async<TcpStream> {
+    TcpStream accepted = block_on(setup.rt.spawn_on(0, [](TcpListener& l) -> Async<TcpStream> {
       TcpStream stream = (co_await l.accept()).value().stream;
       std::array<std::byte, 1> in{};
       co_await poll_fn([&](Context& cx) -> Poll<void> {
@@ -85,55 +95,36 @@ TEST_CASE("a stream dropped on another thread ends its connection at once") {
         return Ready;
       });
       co_return stream;
-    }(listener)));
-    REQUIRE(client.send_all("x", 1));  // an edge: worker 0's reactor runs the queued wait
+    }(setup.listener)));
+    REQUIRE(setup.client.send_all("x", 1));  // an edge: worker 0's reactor runs the queued wait
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    // A plain system call, no Asio: read the byte so that closing sends FIN, not RST.
+    std::array<std::byte, 1> in{};
+    CHECK(accepted.try_read(in).value() == 1);
   }  // dropped here, on the test's thread, while worker 0's reactor holds its wait
   char byte = 0;
-  CHECK(::recv(client.fd(), &byte, 1, 0) == 0);  // EOF, not a time-out
+  CHECK(::recv(setup.client.fd(), &byte, 1, 0) == 0);  // EOF, not a time-out
 }
 
 TEST_CASE("a stream first waited on from another worker has the wait armed by its own") {
-  Runtime rt = owner_only_runtime();
-  auto [listener, endpoint] = listen_on_worker0(rt);
-  PlainSocket client(endpoint);
-  limit_receive_wait(client);
-  TcpStream accepted = accept_on_worker0(rt, listener);
+  ListeningOnWorker0 setup;
   // Worker 1 reads a stream of worker 0's reactor; the client writes only once the read waits.
-  JoinHandle<bool> echo = rt.spawn_on(1, echo_once(std::move(accepted), 4));
+  JoinHandle<bool> echo = setup.rt.spawn_on(1, echo_once(setup.accept(), 4));
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  REQUIRE(client.send_all("ping", 4));
-  std::array<char, 4> back{};
-  REQUIRE(client.recv_all(back.data(), back.size()));
-  CHECK(std::string(back.data(), back.size()) == "ping");
-  CHECK(block_on(std::move(echo)));
-  char byte = 0;
-  CHECK(::recv(client.fd(), &byte, 1, 0) == 0);  // dropped on worker 1: closed all the same
+  expect_echo_then_end(setup.client, std::move(echo), "ping");  // dropped on worker 1: closed all the same
 }
 
 TEST_CASE("move_to called off the stream's worker carries the connection over") {
-  Runtime rt = owner_only_runtime();
-  auto [listener, endpoint] = listen_on_worker0(rt);
-  PlainSocket client(endpoint);
-  limit_receive_wait(client);
-  TcpStream accepted = accept_on_worker0(rt, listener);
-  TcpStream moved = std::move(accepted).move_to(rt.io_context(1)).value();  // from the test's thread
-  JoinHandle<bool> echo = rt.spawn_on(1, echo_once(std::move(moved), 4));
-  REQUIRE(client.send_all("pong", 4));
-  std::array<char, 4> back{};
-  REQUIRE(client.recv_all(back.data(), back.size()));
-  CHECK(std::string(back.data(), back.size()) == "pong");
-  CHECK(block_on(std::move(echo)));
-  char byte = 0;
-  CHECK(::recv(client.fd(), &byte, 1, 0) == 0);  // the original descriptor kept nothing open
+  ListeningOnWorker0 setup;
+  TcpStream moved = setup.accept().move_to(setup.rt.io_context(1)).value();  // from the test's thread
+  // The end arrives although the original descriptor waits for worker 0 to close it.
+  expect_echo_then_end(setup.client, setup.rt.spawn_on(1, echo_once(std::move(moved), 4)), "pong");
 }
 
 TEST_CASE("a listener dropped on another thread stops accepting") {
-  Runtime rt = owner_only_runtime();
-  auto [listener, endpoint] = listen_on_worker0(rt);
-  { PlainSocket first(endpoint); }
-  { TcpListener dropped = std::move(listener); }
-  CHECK_THROWS_AS(PlainSocket{endpoint}, std::runtime_error);
+  ListeningOnWorker0 setup;
+  { TcpListener dropped = std::move(setup.listener); }
+  CHECK_THROWS_AS(PlainSocket{setup.endpoint}, std::runtime_error);
 }
 
 TEST_CASE("a current-thread runtime arms a wait made outside block_on at its next block_on") {
