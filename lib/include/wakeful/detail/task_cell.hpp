@@ -53,9 +53,8 @@ class TaskCell final : public TaskCore<output_of<F>> {
   explicit TaskCell(G&& future) noexcept(std::is_nothrow_constructible_v<F, G&&>)
       : Core(&vtable), future_(std::forward<G>(future)) {}
   /// A cell in the task room of `future`'s frame, which the caller has adopted.
-  template <class G>
-  requires std::constructible_from<F, G&&> TaskCell(InTaskRoom /*unused*/, G&& future)
-  noexcept(std::is_nothrow_constructible_v<F, G&&>) : Core(&room_vtable), future_(std::forward<G>(future)) {}
+  TaskCell(InTaskRoom /*unused*/, F&& future) noexcept(std::is_nothrow_move_constructible_v<F>)
+      : Core(&room_vtable), future_(std::move(future)) {}
   TaskCell(const TaskCell&) = delete;
   TaskCell& operator=(const TaskCell&) = delete;
   ~TaskCell() {}  // NOLINT(modernize-use-equals-default): future_ is destroyed at completion
