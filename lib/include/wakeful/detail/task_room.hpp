@@ -20,8 +20,8 @@
 //
 // The block is found from the frame by a fixed offset. That relies on coroutine_handle::address()
 // being the pointer the promise's operator new returned, which is how g++ and clang build frames
-// (their frame begins with its resume and destroy pointers); tests/task_room_test.cpp checks it
-// by counting allocations.
+// (their frame begins with its resume and destroy pointers); tests/runtime_allocation_test.cpp
+// checks it by counting allocations, tests/task_room_test.cpp the lifetimes.
 
 #include <cstddef>
 #include <new>
