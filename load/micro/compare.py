@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs wakeful-micro and the Rust reference side by side and prints the ratios.
 
-    load/micro/compare.py [--rounds 3] [--quick] [--n N[,N...]] [workload ...]
+    load/micro/compare.py [--rounds 3] [--quick] [--n N[,N...]] [--simultaneous [--self]] [workload ...]
 
 Builds wakeful-micro (release preset) and the reference in ../shared/reference/rust-micro
 (tokio 1.24 and futures 0.3 from Debian's crates, offline), then runs each workload alternately,
@@ -11,6 +11,13 @@ those medians over the rounds, and the ratio wakeful / reference (below 1: wakef
 Results go to stdout and to load/results/micro-<time>.{csv,md}. With --n, the join-set workloads
 run at those sizes instead of WORKLOADS.md's 1,000 / 10,000 / 100,000 (small sizes show where the
 naive poll-all join stops losing: `--n 1,2,3,4,8,16,64,1000,10000,100000 joinset_manual`).
+
+With --simultaneous, each round runs the two programs at the same time instead, each pinned to a
+CPU of its own (swapped every round), on one-thread runtimes only (wakeful's 1thread, tokio's
+ct_enable_all): on a shared host whose speed drifts from minute to minute, both sides then meet
+the same minute, and the ratio shown is the median of the rounds' own ratios. The two still
+share the caches and memory beyond their cores; an A/A run (`--simultaneous --self`, wakeful
+against itself) shows how far apart two identical programs land.
 """
 
 import argparse
@@ -46,11 +53,35 @@ def build():
     subprocess.run(["cargo", "build", "--release", "--locked", "--offline"], cwd=REFERENCE, env=env, check=True)
 
 
+def command(binary, workload, quick, n=None, flavour=None):
+    return ([str(binary), workload] + (["--quick"] if quick else []) + (["--n", str(n)] if n else []) +
+            (["--rt", flavour] if flavour else []))
+
+
+def rows_of(output):
+    return list(csv.DictReader(io.StringIO(output)))
+
+
 def run(binary, workload, quick, n=None):
-    args = [str(binary), workload] + (["--quick"] if quick else []) + (["--n", str(n)] if n else [])
     env = dict(os.environ, **MALLOC_ENV)
-    out = subprocess.run(args, env=env, check=True, capture_output=True, text=True).stdout
-    return list(csv.DictReader(io.StringIO(out)))
+    out = subprocess.run(command(binary, workload, quick, n), env=env, check=True, capture_output=True,
+                         text=True).stdout
+    return rows_of(out)
+
+
+def run_simultaneously(commands, cpus):
+    """Starts every command at once, each pinned to its CPU; returns their outputs' rows."""
+    env = dict(os.environ, **MALLOC_ENV)
+    processes = [
+        subprocess.Popen(args, env=env, stdout=subprocess.PIPE, text=True,
+                         preexec_fn=lambda cpu=cpu: os.sched_setaffinity(0, {cpu}))
+        for args, cpu in zip(commands, cpus)
+    ]
+    outputs = [p.communicate()[0] for p in processes]
+    for args, p in zip(commands, processes):
+        if p.returncode != 0:
+            raise subprocess.CalledProcessError(p.returncode, args)
+    return [rows_of(out) for out in outputs]
 
 
 def reference_name(variant):
@@ -72,7 +103,19 @@ def main():
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test, not a measurement")
     parser.add_argument("--no-build", action="store_true")
     parser.add_argument("--n", default="", help="join-set workloads: these sizes (comma-separated)")
+    parser.add_argument("--simultaneous", action="store_true",
+                        help="run both programs at once, one per CPU, one-thread runtimes only")
+    parser.add_argument("--self", dest="against_self", action="store_true",
+                        help="with --simultaneous: wakeful against itself (an A/A run)")
+    parser.add_argument("--wakeful", type=pathlib.Path, default=WAKEFUL, help="the wakeful-micro to run")
+    parser.add_argument("--results", type=pathlib.Path, default=ROOT / "load" / "results",
+                        help="where the CSV and Markdown tables go")
     args = parser.parse_args()
+    if args.against_self and not args.simultaneous:
+        parser.error("--self goes with --simultaneous")
+    cpus = sorted(os.sched_getaffinity(0))[:2]
+    if args.simultaneous and len(cpus) < 2:
+        parser.error("--simultaneous needs two CPUs")
     sizes = [int(n) for n in args.n.split(",") if n] or [None]
     if not args.no_build:
         build()
@@ -80,16 +123,31 @@ def main():
     # (side, workload, variant, N) -> medians over rounds; also polls per op
     medians = {}
     polls = {}
+
+    def record(side, rows):
+        for row in rows:
+            key = (side, row["workload"], row["variant"], row["N"])
+            medians.setdefault(key, []).append(float(row["median_ns_per_op"]))
+            polls[key] = row["polls_per_op"]
+
     for workload in args.workloads:
         for round_no in range(args.rounds):
             for n in sizes if workload.startswith("joinset") else [None]:
-                for side, binary in (("reference", REFERENCE_BIN), ("wakeful", WAKEFUL)):
-                    size = f" N={n}" if n else ""
+                size = f" N={n}" if n else ""
+                if args.simultaneous:
+                    reference = (command(args.wakeful, workload, args.quick, n, "1thread") if args.against_self
+                                 else command(REFERENCE_BIN, workload, args.quick, n, "ct_enable_all"))
+                    ours = command(args.wakeful, workload, args.quick, n, "1thread")
+                    order = cpus if round_no % 2 == 0 else cpus[::-1]
+                    print(f"# {workload}{size} round {round_no + 1}/{args.rounds}: both at once "
+                          f"(reference on CPU {order[0]}, wakeful on CPU {order[1]})", file=sys.stderr, flush=True)
+                    reference_rows, our_rows = run_simultaneously([reference, ours], order)
+                    record("reference", reference_rows)
+                    record("wakeful", our_rows)
+                    continue
+                for side, binary in (("reference", REFERENCE_BIN), ("wakeful", args.wakeful)):
                     print(f"# {workload}{size} round {round_no + 1}/{args.rounds}: {side}", file=sys.stderr, flush=True)
-                    for row in run(binary, workload, args.quick, n):
-                        key = (side, row["workload"], row["variant"], row["N"])
-                        medians.setdefault(key, []).append(float(row["median_ns_per_op"]))
-                        polls[key] = row["polls_per_op"]
+                    record(side, run(binary, workload, args.quick, n))
 
     rows = []
     for (side, workload, variant, n), values in medians.items():
@@ -98,19 +156,26 @@ def main():
         ours = statistics.median(values)
         row = {"workload": workload, "variant": variant, "N": n, "wakeful_ns": ours,
                "wakeful_polls": polls[(side, workload, variant, n)]}
-        for ref_variant, ref_flavour in reference_name(variant):
+        for ref_variant, ref_flavour in [(variant, "self")] if args.against_self else reference_name(variant):
             ref_key = ("reference", workload, ref_variant, n)
             if ref_key in medians:
                 ref = statistics.median(medians[ref_key])
-                row[f"ref_{ref_flavour}"] = (ref_variant, ref, polls[ref_key])
+                if args.simultaneous:  # the rounds paired: each one's own ratio
+                    paired = [a / b for a, b in zip(values, medians[ref_key])]
+                    ratio = f"{statistics.median(paired):.3f} ({sum(r < 1 for r in paired)}/{len(paired)} below 1)"
+                else:
+                    ratio = f"{ours / ref:.2f}"
+                row[f"ref_{ref_flavour}"] = (ref_variant, ref, polls[ref_key], ratio)
         rows.append(row)
 
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    results = ROOT / "load" / "results"
+    results = args.results
     results.mkdir(parents=True, exist_ok=True)
+    how = (" (both programs at once, one per CPU); ratio = median of the rounds' ratios wakeful / reference"
+           if args.simultaneous else "; ratio = wakeful / reference")
     lines = [
-        f"rounds: {args.rounds} (each program run: median of its 5 measured runs after 1 warm-up); "
-        f"figures: median over rounds, ns per op; ratio = wakeful / reference{' (QUICK: not a measurement)' if args.quick else ''}",
+        f"rounds: {args.rounds}{how}; each program run: median of its 5 measured runs after 1 warm-up; "
+        f"figures: median over rounds, ns per op{' (QUICK: not a measurement)' if args.quick else ''}",
         "",
         "| workload | wakeful variant | N | wakeful ns/op | reference variant | reference ns/op | ratio | polls/op (ours, ref) |",
         "| --- | --- | --- | ---: | --- | ---: | ---: | --- |",
@@ -122,9 +187,8 @@ def main():
         for row in rows:
             refs = [v for k, v in row.items() if k.startswith("ref_")]
             if not refs:
-                refs = [("-", None, "-")]
-            for ref_variant, ref, ref_polls in refs:
-                ratio = f"{row['wakeful_ns'] / ref:.2f}" if ref else "-"
+                refs = [("-", None, "-", "-")]
+            for ref_variant, ref, ref_polls, ratio in refs:
                 ref_text = f"{ref:.1f}" if ref else "-"
                 lines.append(f"| {row['workload']} | {row['variant']} | {row['N']} | {row['wakeful_ns']:.1f} | "
                              f"{ref_variant} | {ref_text} | {ratio} | {row['wakeful_polls']}, {ref_polls} |")
