@@ -178,6 +178,35 @@ TEST_CASE("dropping a read while its wait is in flight, then the stream, is safe
   CHECK(survived);
 }
 
+TEST_CASE("a stream closed through socket() fails its operations instead of waiting on a dead registration") {
+  Runtime rt(1);
+  const asio::ip::tcp::endpoint endpoint = rt.block_on(start_echo_server());
+  const std::vector<std::string> outcomes =
+      rt.block_on([](asio::ip::tcp::endpoint to) -> Async<std::vector<std::string>> {
+        TcpStream stream = (co_await TcpStream::connect(to)).value();
+        std::array<std::byte, 16> buffer{};
+        // The read waits (the echo server sends nothing unprompted): its readiness operation is
+        // queued and the stream's readiness cleared.
+        if ((co_await select(stream.read(buffer), time::sleep_for(1ms))).index() != 1) {
+          co_return std::vector<std::string>{"the first read did not wait"};
+        }
+        asio::error_code ignored;
+        stream.socket().close(ignored);  // behind the stream's back: Asio drops the registration
+        co_await time::sleep_for(5ms);   // and the reactor aborts the queued operation
+        std::vector<std::string> seen;
+        auto read = co_await time::timeout(2s, stream.read(buffer));
+        seen.push_back(!read ? "read: waited" : *read ? "read: succeeded" : read->error().message());
+        const std::array<std::byte, 1> ping{std::byte{1}};
+        auto write = co_await time::timeout(2s, stream.write(ping));
+        seen.push_back(!write ? "write: waited" : *write ? "write: succeeded" : write->error().message());
+        co_return seen;
+      }(endpoint));
+  const std::string closed = std::make_error_code(std::errc::bad_file_descriptor).message();
+  REQUIRE(outcomes.size() == 2);
+  CHECK(outcomes[0] == closed);
+  CHECK(outcomes[1] == closed);
+}
+
 TEST_CASE("a peer reset is an error code, not a crash") {
   Runtime rt(1);
   TcpListener listener = rt.block_on([]() -> Async<TcpListener> { co_return TcpListener::bind(loopback()).value(); }());

@@ -149,6 +149,17 @@ TcpStream::~TcpStream() { close(); }
 // operation, which releases the rest once the worker runs the abort.
 void TcpStream::close() noexcept { io::detail::close_on_owner(socket_, io_); }
 
+// The readiness registration, or null once the socket is gone: moved from, or closed or released
+// through socket(). In the latter case Asio has dropped the descriptor's reactor data, which the
+// next queued wait would use, so the stream lets go of its registration here and its operations
+// fail with bad_file_descriptor instead of waiting for an edge that cannot come.
+io::detail::ScheduledIo* TcpStream::live_io() noexcept {
+  if (io_ != nullptr && !socket_.is_open()) [[unlikely]] {
+    std::exchange(io_, nullptr)->release();
+  }
+  return io_;
+}
+
 // --- reading and writing ------------------------------------------------------------------------
 
 TcpStream::Read TcpStream::read(std::span<std::byte> buffer) noexcept { return {*this, buffer}; }
@@ -170,7 +181,7 @@ Poll<io::Result<std::size_t>> TcpStream::poll_read(Context& cx, std::span<std::b
   const bool ask_queue = last_read_filled_;
   int queued = -1;  // unknown
   Poll<io::Result<std::size_t>> result = poll_io<std::size_t>(
-      io_, cx, io::Direction::read,
+      live_io(), cx, io::Direction::read,
       [fd, buffer, ask_queue, &queued] {
         return ask_queue ? receive_reporting_queue(fd, buffer, queued) : receive(fd, buffer);
       },
@@ -186,29 +197,31 @@ Poll<io::Result<std::size_t>> TcpStream::poll_read(Context& cx, std::span<std::b
 Poll<io::Result<std::size_t>> TcpStream::poll_write(Context& cx, std::span<const std::byte> data) {
   const int fd = socket_.native_handle();
   return poll_io<std::size_t>(
-      io_, cx, io::Direction::write, [fd, data] { return send(fd, data); }, ShortTransfer{data.size()});
+      live_io(), cx, io::Direction::write, [fd, data] { return send(fd, data); }, ShortTransfer{data.size()});
 }
 
 Poll<io::Result<std::size_t>> TcpStream::poll_write_vectored(Context& cx, std::span<const asio::const_buffer> buffers,
                                                              MoreToSend more) {
   const int fd = socket_.native_handle();
   return poll_io<std::size_t>(
-      io_, cx, io::Direction::write, [fd, buffers, more] { return send_vectored(fd, buffers, more); },
+      live_io(), cx, io::Direction::write, [fd, buffers, more] { return send_vectored(fd, buffers, more); },
       ShortTransfer{vectored_size(buffers)});
 }
 
 Poll<io::ReadyEvent> TcpStream::poll_read_ready(Context& cx) {
-  if (io_ == nullptr) {
-    throw std::logic_error("wakeful: TcpStream used after being moved from");
+  io::detail::ScheduledIo* io = live_io();
+  if (io == nullptr) {
+    throw std::logic_error("wakeful: TcpStream used after being moved from or closed through socket()");
   }
-  return io_->poll_ready(cx, io::Direction::read);
+  return io->poll_ready(cx, io::Direction::read);
 }
 
 Poll<io::ReadyEvent> TcpStream::poll_write_ready(Context& cx) {
-  if (io_ == nullptr) {
-    throw std::logic_error("wakeful: TcpStream used after being moved from");
+  io::detail::ScheduledIo* io = live_io();
+  if (io == nullptr) {
+    throw std::logic_error("wakeful: TcpStream used after being moved from or closed through socket()");
   }
-  return io_->poll_ready(cx, io::Direction::write);
+  return io->poll_ready(cx, io::Direction::write);
 }
 
 void TcpStream::clear_readiness(const io::ReadyEvent& event) noexcept {

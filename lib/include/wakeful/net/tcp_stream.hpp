@@ -140,7 +140,10 @@ class TcpStream {
   [[nodiscard]] io::Result<int> incoming_cpu() const noexcept;
 
   /// The underlying Asio socket, for options and addresses. Do not start Asio asynchronous
-  /// operations on it: the stream's readiness tracking owns its reactor queues.
+  /// operations on it: the stream's readiness tracking owns its reactor queues. Closing or
+  /// releasing it ends the stream: its reads and writes then fail with bad_file_descriptor
+  /// (and poll_read_ready / poll_write_ready throw, as on a moved-from stream); reopening it is
+  /// not supported.
   [[nodiscard]] TcpSocket& socket() noexcept { return socket_; }
 
  private:
@@ -150,6 +153,7 @@ class TcpStream {
   // stream whose connect is in progress starts not writable: writability means connected.
   TcpStream(TcpSocket socket, State state);
   void close() noexcept;
+  io::detail::ScheduledIo* live_io() noexcept;
 
   TcpSocket socket_;
   io::detail::ScheduledIo* io_;
