@@ -10,6 +10,7 @@
 #include <chrono>
 #include <memory>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
@@ -199,12 +200,20 @@ TEST_CASE("a stream closed through socket() fails its operations instead of wait
         const std::array<std::byte, 1> ping{std::byte{1}};
         auto write = co_await time::timeout(2s, stream.write(ping));
         seen.push_back(!write ? "write: waited" : *write ? "write: succeeded" : write->error().message());
+        Context cx(Waker::noop());
+        try {
+          (void)stream.poll_read_ready(cx);
+          seen.emplace_back("readiness: returned");
+        } catch (const std::logic_error&) {
+          seen.emplace_back("readiness: threw");
+        }
         co_return seen;
       }(endpoint));
   const std::string closed = std::make_error_code(std::errc::bad_file_descriptor).message();
-  REQUIRE(outcomes.size() == 2);
+  REQUIRE(outcomes.size() == 3);
   CHECK(outcomes[0] == closed);
   CHECK(outcomes[1] == closed);
+  CHECK(outcomes[2] == "readiness: threw");
 }
 
 TEST_CASE("a peer reset is an error code, not a crash") {

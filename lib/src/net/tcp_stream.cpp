@@ -208,20 +208,21 @@ Poll<io::Result<std::size_t>> TcpStream::poll_write_vectored(Context& cx, std::s
       ShortTransfer{vectored_size(buffers)});
 }
 
-Poll<io::ReadyEvent> TcpStream::poll_read_ready(Context& cx) {
+// Readiness has no error to report, so a stream without a socket is a programming error here.
+io::detail::ScheduledIo& TcpStream::live_io_for_readiness() {
   io::detail::ScheduledIo* io = live_io();
   if (io == nullptr) {
     throw std::logic_error("wakeful: TcpStream used after being moved from or closed through socket()");
   }
-  return io->poll_ready(cx, io::Direction::read);
+  return *io;
+}
+
+Poll<io::ReadyEvent> TcpStream::poll_read_ready(Context& cx) {
+  return live_io_for_readiness().poll_ready(cx, io::Direction::read);
 }
 
 Poll<io::ReadyEvent> TcpStream::poll_write_ready(Context& cx) {
-  io::detail::ScheduledIo* io = live_io();
-  if (io == nullptr) {
-    throw std::logic_error("wakeful: TcpStream used after being moved from or closed through socket()");
-  }
-  return io->poll_ready(cx, io::Direction::write);
+  return live_io_for_readiness().poll_ready(cx, io::Direction::write);
 }
 
 void TcpStream::clear_readiness(const io::ReadyEvent& event) noexcept {

@@ -154,6 +154,7 @@ class TcpStream {
   TcpStream(TcpSocket socket, State state);
   void close() noexcept;
   io::detail::ScheduledIo* live_io() noexcept;
+  io::detail::ScheduledIo& live_io_for_readiness();
 
   TcpSocket socket_;
   io::detail::ScheduledIo* io_;
