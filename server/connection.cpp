@@ -27,8 +27,6 @@ using wakeful::Poll;
 namespace io = wakeful::io;
 namespace net = wakeful::net;
 
-bool would_block(const std::error_code& error) noexcept { return error == std::errc::operation_would_block; }
-
 // After the last response, the client may still be sending (a pipeline cut short by an error):
 // closing with unread bytes would make the kernel send a reset that can destroy the response in
 // flight. So the server half-closes and reads what comes, for a bounded time and amount.
@@ -53,25 +51,20 @@ class ReadSome {
     if (!idle_) {
       return stream_->poll_read(cx, input_->space());
     }
-    for (;;) {
-      Poll<io::ReadyEvent> ready = stream_->poll_read_ready(cx);
-      if (ready.is_pending()) {
-        return Pending;
-      }
-      if (ready->runtime_gone) {
-        return io::Result<std::size_t>(make_error_code(io::errc::runtime_shut_down));
-      }
-      const std::span<std::byte> space = input_->space();
-      io::Result<std::size_t> got = stream_->try_read(space);
-      if (got.ok() && *got > 0 && *got < space.size()) {
-        stream_->clear_readiness(*ready);  // drained: the next wait needs no EAGAIN read to begin
-      }
-      if (got.ok() || !would_block(got.error())) {
-        return got;
-      }
-      stream_->clear_readiness(*ready);
-      input_->release();
-    }
+    // The buffer is taken once the socket is readable, and given back when it was not after all.
+    std::size_t offered = 0;
+    return stream_->try_io(
+        cx, io::Direction::read,
+        [this, &offered] {
+          const std::span<std::byte> space = input_->space();
+          offered = space.size();
+          io::Result<std::size_t> got = stream_->try_read(space);
+          if (!got.ok() && got.error() == std::errc::operation_would_block) {
+            input_->release();
+          }
+          return got;
+        },
+        [&offered](std::size_t got) { return io::ShortTransfer{offered}(got); });
   }
 
  private:
@@ -108,25 +101,20 @@ class Flush {
   Poll<io::Result<std::size_t>> write_some(Context& cx) {
     const http::Output::Piece& first = *output_->front();
     if (first.kind == http::Output::Piece::Kind::file) {
-      for (;;) {
-        Poll<io::ReadyEvent> ready = stream_->poll_write_ready(cx);
-        if (ready.is_pending()) {
-          return Pending;
+      const std::size_t length = std::min(first.length, sendfile_chunk);
+      const int socket = stream_->native_handle();
+      return stream_->try_io(cx, io::Direction::write, [socket, &first, length]() -> io::Result<std::size_t> {
+        for (;;) {
+          auto offset = static_cast<off_t>(first.offset);
+          const ssize_t sent = ::sendfile(socket, first.file->fd, &offset, length);
+          if (sent >= 0) {
+            return static_cast<std::size_t>(sent);  // 0: the file shrank
+          }
+          if (errno != EINTR) {
+            return io::last_error();
+          }
         }
-        auto offset = static_cast<off_t>(first.offset);
-        const ssize_t sent = ::sendfile(stream_->socket().native_handle(), first.file->fd, &offset,
-                                        std::min(first.length, sendfile_chunk));
-        if (sent >= 0) {
-          return io::Result<std::size_t>(static_cast<std::size_t>(sent));  // 0: the file shrank
-        }
-        if (errno == EAGAIN) {
-          stream_->clear_readiness(*ready);
-          continue;
-        }
-        if (errno != EINTR) {
-          return io::Result<std::size_t>(std::error_code(errno, std::system_category()));
-        }
-      }
+      });  // a short sendfile may be the file's end, not a full socket: only EAGAIN clears
     }
     std::array<asio::const_buffer, max_iovecs> buffers;
     std::size_t count = 0;
@@ -174,15 +162,15 @@ class Flush {
 };
 
 /// Links the connection into its worker for the drain, and counts it closed when it ends.
-class Registration {
+class WorkerLink {
  public:
-  Registration(Worker& worker, int fd) noexcept : worker_(worker) {
+  WorkerLink(Worker& worker, int fd) noexcept : worker_(worker) {
     entry.fd = fd;
     worker_.link(entry);
   }
-  Registration(const Registration&) = delete;
-  Registration& operator=(const Registration&) = delete;
-  ~Registration() {
+  WorkerLink(const WorkerLink&) = delete;
+  WorkerLink& operator=(const WorkerLink&) = delete;
+  ~WorkerLink() {
     worker_.unlink(entry);
     worker_.stats().connections_closed.add();
     worker_.state().open_connections.fetch_sub(1, std::memory_order_relaxed);
@@ -222,7 +210,7 @@ wakeful::Async<void> linger(net::TcpStream& stream, http::InputBuffer& input, wa
 
 wakeful::Async<void> serve_connection(net::Accepted accepted, Worker& worker) {
   net::TcpStream& stream = accepted.stream;  // the parameter lives in the frame: no second copy
-  Registration registration(worker, stream.socket().native_handle());
+  WorkerLink link(worker, stream.native_handle());
   const Config& config = worker.config();
   const Limits& limits = config.limits;
   WorkerStats& stats = worker.stats();
@@ -250,10 +238,10 @@ wakeful::Async<void> serve_connection(net::Accepted accepted, Worker& worker) {
       } else if (input.space().empty()) {
         break;  // cannot happen: the session refuses a head that fills the buffer
       }
-      registration.entry.idle = idle;
+      link.entry.idle = idle;
       const std::optional<io::Result<std::size_t>> got =
           co_await with_deadline(ReadSome(stream, input, idle), timer, read_deadline);
-      registration.entry.idle = false;
+      link.entry.idle = false;
 
       const std::size_t answered = session.requests();
       http::SessionStatus status = http::SessionStatus::close;

@@ -91,7 +91,7 @@ Async<Pair> connected_pair() {
 Async<std::size_t> deliver_then_read(Pair& pair, std::size_t count, std::span<std::byte> buffer) {
   const std::string bytes(count, 'd');
   REQUIRE(pair.peer->send_all(bytes.data(), bytes.size()));
-  wait_for_queued(pair.server.socket().native_handle(), static_cast<int>(count));
+  wait_for_queued(pair.server.native_handle(), static_cast<int>(count));
   co_return (co_await pair.server.read(buffer)).value();
 }
 
@@ -147,7 +147,7 @@ TEST_CASE("a full read with the peer's FIN queued behind it keeps read readiness
     const std::string last(buffer.size(), 'l');
     REQUIRE(pair.peer->send_all(last.data(), last.size()));
     ::shutdown(pair.peer->fd(), SHUT_WR);
-    wait_for_peer_close(pair.server.socket().native_handle());
+    wait_for_peer_close(pair.server.native_handle());
     CHECK((co_await pair.server.read(buffer)).value() == 64);
     // No reactor turn since: only the read's own report can keep the stream readable here.
     CHECK(co_await read_ready_now(pair.server));
@@ -165,9 +165,9 @@ TEST_CASE("accepted, connected and adopted streams have the receive-queue hint o
     net::TcpSocket socket(context.get_executor());
     socket.connect(endpoint);
     TcpStream adopted(std::move(socket));
-    CHECK(queue_hint_on(connected.socket().native_handle()));
-    CHECK(queue_hint_on(accepted.socket().native_handle()));
-    CHECK(queue_hint_on(adopted.socket().native_handle()));
+    CHECK(queue_hint_on(connected.native_handle()));
+    CHECK(queue_hint_on(accepted.native_handle()));
+    CHECK(queue_hint_on(adopted.native_handle()));
   }(rt.io_context(0)));
 }
 
@@ -175,7 +175,7 @@ TEST_CASE("a FIN that came with the last data is read without another edge") {
   Runtime rt = Runtime::current_thread();
   const std::pair<std::size_t, std::size_t> reads = rt.block_on([]() -> Async<std::pair<std::size_t, std::size_t>> {
     Pair pair = co_await connected_pair();
-    const int server_fd = pair.server.socket().native_handle();
+    const int server_fd = pair.server.native_handle();
     // The reader waits first, so that its wait is queued and EPOLLRDHUP registered.
     JoinHandle<std::pair<std::size_t, std::size_t>> reader =
         spawn([](TcpStream& stream) -> Async<std::pair<std::size_t, std::size_t>> {
@@ -202,7 +202,7 @@ TEST_CASE("a FIN queued before the first read is read right after the data") {
     Pair pair = co_await connected_pair();
     REQUIRE(pair.peer->send_all("hello", 5));
     ::shutdown(pair.peer->fd(), SHUT_WR);
-    wait_for_peer_close(pair.server.socket().native_handle());
+    wait_for_peer_close(pair.server.native_handle());
     std::array<std::byte, 64> buffer{};
     CHECK((co_await pair.server.read(buffer)).value() == 5);
     std::optional<io::Result<std::size_t>> eof = co_await time::timeout(5s, pair.server.read(buffer));

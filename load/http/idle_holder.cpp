@@ -103,7 +103,7 @@ Async<std::optional<TcpStream>> open_one(asio::ip::address source, asio::ip::tcp
 // True when the server has closed `stream` (EOF or reset): a non-blocking look.
 bool closed_by_peer(TcpStream& stream) {
   char byte = 0;
-  const ssize_t n = ::recv(stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  const ssize_t n = ::recv(stream.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
 }
 

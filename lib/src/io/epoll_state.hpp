@@ -1,7 +1,7 @@
 #pragma once
-// Two fields of Asio's per-descriptor epoll state that the readiness bridge needs and Asio keeps
-// private: the event mask the descriptor is registered with, to which the bridge adds
-// EPOLLRDHUP (Asio never asks for it), and the events of the edge being dispatched, in which
+// What the reactor_op backend reaches inside Asio: a descriptor's reactor data, and two fields
+// of Asio's per-descriptor epoll state that Asio keeps private: the event mask the descriptor is registered with, to
+// which the bridge adds EPOLLRDHUP (Asio never asks for it), and the events of the edge being dispatched, in which
 // EPOLLRDHUP then says that the peer has closed its side.
 //
 // Why EPOLLRDHUP: a read that returns less than its buffer has drained the socket, so its
@@ -11,7 +11,15 @@
 
 #include <cstdint>
 
+#include <asio/io_context.hpp>
+#include <asio/posix/stream_descriptor.hpp>
+
 namespace wakeful::io::detail {
+
+/// Asio's per-descriptor reactor data of `descriptor` (an open posix descriptor), which the
+/// reactor_op backend queues its operations on.
+[[nodiscard]] void* descriptor_reactor_data(
+    asio::posix::basic_stream_descriptor<asio::io_context::executor_type>& descriptor) noexcept;
 
 /// Adds `events` to the mask Asio registers the descriptor with; it takes effect at Asio's next
 /// EPOLL_CTL_MOD of the descriptor (the first readiness operation queued on it re-arms it).

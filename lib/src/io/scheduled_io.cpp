@@ -1,103 +1,94 @@
-// ScheduledIo: readiness from Asio's reactor to the waiting task. The protocol is described in
-// scheduled_io.hpp.
+// ScheduledIo: readiness from Asio's reactor to the waiting task, shared by both backends. The
+// protocol is described in scheduled_io.hpp.
 
 #include "scheduled_io.hpp"
 
-#include <sys/epoll.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <memory>
 #include <utility>
 
-#include <asio/detail/reactor.hpp>
-#include <asio/detail/scheduler.hpp>
 #include <asio/post.hpp>
-#include <asio/version.hpp>
 
-#include "epoll_state.hpp"
 #include "runtime/worker.hpp"
-
-// The bridge queues its own operations on Asio's epoll reactor (see scheduled_io.hpp); it is
-// written against the reactor of Asio 1.22, Debian 12's libasio-dev.
-#if ASIO_VERSION < 102200 || ASIO_VERSION >= 102300
-#error "wakeful's readiness bridge is written against Asio 1.22's epoll reactor"
-#endif
-#if !defined(ASIO_HAS_EPOLL) || defined(ASIO_HAS_IO_URING_AS_DEFAULT)
-#error "wakeful's readiness bridge needs Asio's epoll reactor"
-#endif
 
 namespace wakeful::io::detail {
 
 namespace {
-using Reactor = asio::detail::reactor;
-}  // namespace
 
-// --- ReadinessOp ------------------------------------------------------------------------------
-
-ReadinessOp::ReadinessOp(ScheduledIo& owner, Direction direction) noexcept
-    : asio::detail::reactor_op(asio::error_code(), &ReadinessOp::perform, &ReadinessOp::complete),
-      owner_(&owner),
-      direction_(direction) {}
-
-// Asio's reactor calls this for every edge of the direction: record it, stay queued.
-asio::detail::reactor_op::status ReadinessOp::perform(asio::detail::reactor_op* base) {
-  auto* op = static_cast<ReadinessOp*>(base);
-  op->owner_->on_edge(op->direction_);
-  return not_done;
-}
-
-// Asio lets go of the operation: the socket was closed or cancelled (owner set, the operation
-// completes with operation_aborted), or the io_context is being destroyed (owner null).
-void ReadinessOp::complete(void* owner, asio::detail::operation* base, const asio::error_code& /*ec*/,
-                           std::size_t /*bytes*/) {
-  auto* op = static_cast<ReadinessOp*>(base);
-  op->owner_->on_op_released(op->direction_, owner == nullptr);
-}
-
-// --- QueueOnOwner -----------------------------------------------------------------------------
-
-// The queuing of a direction's operation, posted to the socket's worker from another thread. It
-// carries the reference queue_op took for the operation.
-class QueueOnOwner {
+// Work posted to the descriptor's worker from another thread (see "Which thread touches Asio").
+// It carries a reference to the ScheduledIo; one that never runs (the io_context is destroyed)
+// gives it back through `abandon`.
+template <class Run, class Abandon>
+class OnOwner {
  public:
-  QueueOnOwner(ScheduledIo& io, Direction direction) noexcept : io_(&io), direction_(direction) {}
-  QueueOnOwner(QueueOnOwner&& other) noexcept : io_(std::exchange(other.io_, nullptr)), direction_(other.direction_) {}
-  QueueOnOwner(const QueueOnOwner&) = delete;
-  QueueOnOwner& operator=(const QueueOnOwner&) = delete;
-  QueueOnOwner& operator=(QueueOnOwner&&) = delete;
-  // Never run: the io_context is being destroyed, so no readiness will come.
-  ~QueueOnOwner() {
+  OnOwner(ScheduledIo& io, Run run, Abandon abandon) noexcept : io_(&io), run_(run), abandon_(abandon) {}
+  OnOwner(OnOwner&& other) noexcept
+      : io_(std::exchange(other.io_, nullptr)), run_(other.run_), abandon_(other.abandon_) {}
+  OnOwner(const OnOwner&) = delete;
+  OnOwner& operator=(const OnOwner&) = delete;
+  OnOwner& operator=(OnOwner&&) = delete;
+  ~OnOwner() {
     if (io_ != nullptr) {
-      io_->on_op_released(direction_, true);
+      abandon_(*io_);
     }
   }
 
-  void operator()() {
-    ScheduledIo* io = std::exchange(io_, nullptr);
-    if (io->released_.load(std::memory_order_acquire)) {
-      io->on_op_released(direction_, false);  // closed meanwhile: its descriptor state is gone
-    } else {
-      io->start_op(direction_);
-    }
-  }
+  void operator()() { run_(*std::exchange(io_, nullptr)); }
 
  private:
   ScheduledIo* io_;
-  Direction direction_;
+  Run run_;
+  Abandon abandon_;
 };
 
-// --- ScheduledIo ------------------------------------------------------------------------------
+template <class Run, class Abandon>
+void post_to_owner(ScheduledIo& io, Run run, Abandon abandon) {
+  asio::post(io.context(), OnOwner<Run, Abandon>(io, run, abandon));
+}
 
-ScheduledIo::ScheduledIo(asio::io_context& context, int descriptor, void* reactor_data, bool readable, bool writable,
-                         PeerClose peer_close) noexcept
-    : state_((readable ? ScheduledIo::readable : 0U) | (writable ? ScheduledIo::writable : 0U)),
+}  // namespace
+
+Result<ScheduledIo*> ScheduledIo::create(asio::io_context& context, int descriptor, Ownership ownership,
+                                         const RegisterOptions& options) {
+  std::unique_ptr<ScheduledIo, void (*)(ScheduledIo*)> io(nullptr, [](ScheduledIo* p) { delete p; });
+  try {
+    io.reset(new ScheduledIo(context, descriptor, ownership, options, wakeful::detail::worker_thread_only(context)));
+  } catch (...) {
+    if (ownership == Ownership::owned) {
+      ::close(descriptor);
+    }
+    throw;
+  }
+  asio::error_code error;
+  io->descriptor_.assign(descriptor, error);
+  if (error) {
+    if (ownership == Ownership::owned) {
+      ::close(descriptor);
+    }
+    return std::error_code(error);
+  }
+  io->backend_.attach(*io, options.peer_close);
+  return io.release();
+}
+
+ScheduledIo::ScheduledIo(asio::io_context& context, int /*descriptor*/, Ownership ownership,
+                         const RegisterOptions& options, bool owner_thread_only) noexcept
+    : state_((options.readable ? readable : 0U) | (options.writable ? writable : 0U)),
       context_(&context),
-      descriptor_(descriptor),
-      reactor_data_(reactor_data),
-      owner_thread_only_(!ASIO_CONCURRENCY_HINT_IS_LOCKING(
-          REACTOR_IO, asio::use_service<asio::detail::scheduler>(context).concurrency_hint())),
-      read_op_(*this, Direction::read),
-      write_op_(*this, Direction::write) {
-  if (peer_close == PeerClose::watch) {
-    add_registered_events(reactor_data_, EPOLLRDHUP);
+      ownership_(ownership),
+      owner_thread_only_(owner_thread_only),
+      descriptor_(context.get_executor()),
+      backend_(*this) {}
+
+// Only reached with the descriptor still open when the registration's posted close never ran
+// (the io_context was destroyed first).
+ScheduledIo::~ScheduledIo() {
+  if (descriptor_.is_open() && ownership_ == Ownership::borrowed) {
+    (void)descriptor_.release();
   }
 }
 
@@ -114,8 +105,8 @@ ReadyState ScheduledIo::poll_ready_state(Context& cx, Direction direction) {
     }
     state = state_.fetch_or(waiting_bit(direction), std::memory_order_acq_rel) | waiting_bit(direction);
   }
-  if ((state & queued_bit(direction)) == 0) {
-    queue_op(direction);
+  if ((state & armed_bit(direction)) == 0) {
+    request_arm(direction);
   }
   return ReadyState((state & (ready_bit(direction) | gone)) != 0 ? state : 0U);
 }
@@ -131,11 +122,6 @@ void ScheduledIo::clear_readiness(Direction direction, std::uint32_t observed_ti
   }
 }
 
-void ScheduledIo::release() noexcept {
-  released_.store(true, std::memory_order_release);
-  unref();
-}
-
 bool ScheduledIo::must_defer_to_owner() const noexcept {
   if (!owner_thread_only_) {
     return false;
@@ -144,73 +130,141 @@ bool ScheduledIo::must_defer_to_owner() const noexcept {
   return worker == nullptr || &worker->io() != context_;
 }
 
-void ScheduledIo::on_edge(Direction direction) {
-  const std::uint32_t closed =
-      direction == Direction::read && (dispatched_events(reactor_data_) & EPOLLRDHUP) != 0 ? read_closed : 0U;
+void ScheduledIo::request_arm(Direction direction) {
+  if ((state_.fetch_or(armed_bit(direction), std::memory_order_acq_rel) & armed_bit(direction)) != 0) {
+    return;  // someone else armed it
+  }
+  refs_.fetch_add(1, std::memory_order_relaxed);  // for what gets armed
+  if (!must_defer_to_owner()) {
+    arm(direction);
+    return;
+  }
+  auto arm_later = [direction](ScheduledIo& io) {
+    if (io.released()) {
+      io.on_disarmed(direction, false);  // closed meanwhile: the descriptor's reactor state is gone
+    } else {
+      io.arm(direction);
+    }
+  };
+  post_to_owner(*this, arm_later, [direction](ScheduledIo& io) { io.on_disarmed(direction, true); });
+}
+
+void ScheduledIo::arm(Direction direction) { backend_.arm(*this, direction); }
+
+void ScheduledIo::on_edge(Direction direction, bool still_armed, bool peer_closed) {
+  const std::uint32_t closed = peer_closed && direction == Direction::read ? read_closed : 0U;
+  const std::uint32_t spent = still_armed ? 0U : armed_bit(direction);
   std::uint32_t state = state_.load(std::memory_order_relaxed);
   for (;;) {
-    const std::uint32_t next = ((state | ready_bit(direction) | closed) & ~waiting_bit(direction)) + tick_one;
+    const std::uint32_t next = ((state | ready_bit(direction) | closed) & ~(waiting_bit(direction) | spent)) + tick_one;
     if (state_.compare_exchange_weak(state, next, std::memory_order_acq_rel, std::memory_order_relaxed)) {
       break;
     }
   }
-  if ((state & waiting_bit(direction)) != 0) {
-    Waker waker;
-    {
-      const std::lock_guard lock(mutex_);
-      waker = std::move(slot(direction));
-    }
-    std::move(waker).wake();
-  }
+  wake_waiter(state, direction);
 }
 
-void ScheduledIo::on_op_released(Direction direction, bool context_destroyed) noexcept {
-  // A later wait queues the operation again (after a cancel), or finds the runtime gone.
+void ScheduledIo::on_disarmed(Direction direction, bool context_destroyed) noexcept {
+  // A later wait arms the direction again, or finds the runtime gone.
   std::uint32_t state = state_.load(std::memory_order_relaxed);
   for (;;) {
     const std::uint32_t next =
-        (state & ~(queued_bit(direction) | waiting_bit(direction))) | (context_destroyed ? gone : 0);
+        (state & ~(armed_bit(direction) | waiting_bit(direction))) | (context_destroyed ? gone : 0);
     if (state_.compare_exchange_weak(state, next, std::memory_order_acq_rel, std::memory_order_relaxed)) {
       break;
     }
   }
-  if ((state & waiting_bit(direction)) != 0) {
-    Waker waker;
-    {
-      const std::lock_guard lock(mutex_);
-      waker = std::move(slot(direction));
-    }
-    std::move(waker).wake();
-  }
+  wake_waiter(state, direction);
   unref();
 }
 
-void ScheduledIo::queue_op(Direction direction) {
-  if ((state_.fetch_or(queued_bit(direction), std::memory_order_acq_rel) & queued_bit(direction)) != 0) {
-    return;  // someone else queued it
-  }
-  refs_.fetch_add(1, std::memory_order_relaxed);
-  if (must_defer_to_owner()) {
-    asio::post(*context_, QueueOnOwner(*this, direction));
+void ScheduledIo::wake_waiter(std::uint32_t previous_state, Direction direction) {
+  if ((previous_state & waiting_bit(direction)) == 0) {
     return;
   }
-  start_op(direction);
+  Waker waker;
+  {
+    const std::lock_guard lock(mutex_);
+    waker = std::move(slot(direction));
+  }
+  std::move(waker).wake();
 }
 
-void ScheduledIo::start_op(Direction direction) {
-  auto& reactor = asio::use_service<Reactor>(*context_);
-  auto descriptor_data = static_cast<Reactor::per_descriptor_data>(reactor_data_);
-  ReadinessOp& op = direction == Direction::read ? read_op_ : write_op_;
-  // Not speculative: with its queue empty, Asio re-arms the descriptor (EPOLL_CTL_MOD), which
-  // reports an edge at once if the socket became ready since our would_block.
-  reactor.start_op(direction == Direction::read ? Reactor::read_op : Reactor::write_op, descriptor_, descriptor_data,
-                   &op, false, false);
+// Closing an owned descriptor (or releasing a borrowed one) makes Asio abort whatever is armed,
+// which gives back the references arming took once the worker runs the abort.
+void ScheduledIo::let_go_now() noexcept {
+  if (!descriptor_.is_open()) {
+    return;
+  }
+  if (ownership_ == Ownership::owned) {
+    asio::error_code ignored;
+    descriptor_.close(ignored);
+  } else {
+    (void)descriptor_.release();
+  }
+}
+
+void ScheduledIo::close(DeferredClose deferred) noexcept {
+  released_.store(true, std::memory_order_release);
+  if (must_defer_to_owner()) {
+    if (ownership_ == Ownership::owned && deferred == DeferredClose::shut_down) {
+      ::shutdown(descriptor_.native_handle(), SHUT_RDWR);  // the peer sees the end now, not later
+    }
+    try {
+      post_to_owner(
+          *this,
+          [](ScheduledIo& io) {
+            io.let_go_now();
+            io.unref();
+          },
+          [](ScheduledIo& io) { io.unref(); });
+    } catch (...) {
+      // Out of memory for the post: the closure gave the reference back as it went, and the
+      // descriptor is closed when the last reference goes.
+    }
+    return;
+  }
+  let_go_now();
+  unref();
+}
+
+Result<int> ScheduledIo::into_descriptor() noexcept {
+  const int descriptor = descriptor_.native_handle();
+  if (must_defer_to_owner()) {
+    if (ownership_ == Ownership::borrowed) {
+      close();
+      return make_error_code(errc::not_on_worker);
+    }
+    // Taking the descriptor off its reactor is for its worker to do: carry on with a duplicate
+    // and leave the original to be closed there.
+    const int duplicate = ::fcntl(descriptor, F_DUPFD_CLOEXEC, 0);
+    const int error = errno;
+    close(DeferredClose::keep_connection);
+    if (duplicate < 0) {
+      return std::error_code(error, std::system_category());
+    }
+    return duplicate;
+  }
+  released_.store(true, std::memory_order_release);
+  const int released = descriptor_.release();  // leaves the reactor; armed waits abort
+  unref();
+  return released;
 }
 
 void ScheduledIo::unref() noexcept {
   if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     delete this;
   }
+}
+
+// --- the functions io::Registration reaches the backend through ----------------------------------
+
+ReadyState poll_ready_state(ScheduledIo& io, Context& cx, Direction direction) {
+  return io.poll_ready_state(cx, direction);
+}
+
+void clear_readiness(ScheduledIo& io, Direction direction, std::uint32_t tick) noexcept {
+  io.clear_readiness(direction, tick);
 }
 
 }  // namespace wakeful::io::detail

@@ -11,14 +11,12 @@
 #include <cstring>
 #include <utility>
 
-#include "io/poll_io.hpp"
-#include "io/socket_internals.hpp"
 #include "queue_hint.hpp"
 #include "wakeful/runtime/runtime.hpp"
 
 namespace wakeful::net {
 
-using io::detail::last_error;
+using io::last_error;
 
 namespace {
 
@@ -79,45 +77,26 @@ io::Result<TcpListener> TcpListener::bind(asio::io_context& context, const asio:
     ::close(fd);
     return ready.error();
   }
-  TcpSocket socket(context.get_executor());
-  asio::error_code error;
-  socket.assign(endpoint.protocol(), fd, error);
-  if (error) {
-    ::close(fd);
-    return error;
-  }
   // A connection may already wait: the first accept tries at once.
-  io::detail::ScheduledIo* io = io::detail::make_scheduled_io(socket, true, false, io::detail::PeerClose::ignore);
-  return TcpListener(std::move(socket), io);
+  io::Result<io::Registration> registration = io::Registration::open(
+      context, fd, io::Ownership::owned, io::detail::RegisterOptions{true, false, io::detail::PeerClose::ignore});
+  if (!registration) {
+    return registration.error();
+  }
+  return TcpListener(std::move(*registration), endpoint.protocol() == asio::ip::tcp::v6());
 }
 
-TcpListener::TcpListener(TcpSocket socket, io::detail::ScheduledIo* io) noexcept
-    : socket_(std::move(socket)), io_(io) {}
-
-TcpListener::TcpListener(TcpListener&& other) noexcept
-    : socket_(std::move(other.socket_)),
-      io_(std::exchange(other.io_, nullptr)),
-      backoff_(std::move(other.backoff_)),
-      backoff_delay_(other.backoff_delay_),
-      backoffs_(other.backoffs_) {}
-
+// The back-off timer goes first: it belongs to the listener being replaced.
 TcpListener& TcpListener::operator=(TcpListener&& other) noexcept {
   if (this != &other) {
-    close();
-    socket_ = std::move(other.socket_);
-    io_ = std::exchange(other.io_, nullptr);
+    backoff_.reset();
+    registration_ = std::move(other.registration_);
+    v6_ = other.v6_;
     backoff_ = std::move(other.backoff_);
     backoff_delay_ = other.backoff_delay_;
     backoffs_ = other.backoffs_;
   }
   return *this;
-}
-
-TcpListener::~TcpListener() { close(); }
-
-void TcpListener::close() noexcept {
-  backoff_.reset();
-  io::detail::close_on_owner(socket_, io_);
 }
 
 TcpListener::Accept TcpListener::accept() noexcept { return Accept(*this); }
@@ -130,11 +109,11 @@ Poll<io::Result<Accepted>> TcpListener::poll_accept(Context& cx) {
       }
       backoff_.reset();
     }
-    const int fd = socket_.native_handle();
+    const int fd = native_handle();
     sockaddr_storage address{};
     socklen_t length = 0;
     Poll<io::Result<int>> accepted =
-        io::detail::poll_io<int>(io_, cx, io::Direction::read, [fd, &address, &length]() -> io::Result<int> {
+        registration_.try_io(cx, io::Direction::read, [fd, &address, &length]() -> io::Result<int> {
           for (;;) {
             length = sizeof address;
             const int peer = ::accept4(fd, reinterpret_cast<sockaddr*>(&address), &length,  // NOLINT: sockaddr API
@@ -164,15 +143,12 @@ Poll<io::Result<Accepted>> TcpListener::poll_accept(Context& cx) {
     asio::ip::tcp::endpoint peer;
     std::memcpy(peer.data(), &address, std::min<std::size_t>(length, sizeof address));
     peer.resize(length);
-    TcpSocket socket(socket_.get_executor());
-    asio::error_code error;
-    socket.assign(peer.protocol(), peer_fd, error);
-    if (error) {
-      ::close(peer_fd);
-      return Poll<io::Result<Accepted>>(std::in_place, error);
+    io::Result<TcpStream> stream = TcpStream::open(registration_.context(), peer_fd,
+                                                   peer.protocol() == asio::ip::tcp::v6(), TcpStream::State::connected);
+    if (!stream) {
+      return Poll<io::Result<Accepted>>(std::in_place, stream.error());
     }
-    return Poll<io::Result<Accepted>>(std::in_place,
-                                      Accepted{TcpStream(std::move(socket), TcpStream::State::connected), peer});
+    return Poll<io::Result<Accepted>>(std::in_place, Accepted{std::move(*stream), peer});
   }
 }
 
@@ -185,11 +161,12 @@ Poll<std::optional<io::Result<Accepted>>> TcpListener::poll_next(Context& cx) {
 }
 
 io::Result<asio::ip::tcp::endpoint> TcpListener::local_endpoint() const noexcept {
-  asio::error_code error;
-  asio::ip::tcp::endpoint endpoint = socket_.local_endpoint(error);
-  if (error) {
-    return error;
+  asio::ip::tcp::endpoint endpoint;
+  auto length = static_cast<socklen_t>(endpoint.capacity());
+  if (::getsockname(native_handle(), endpoint.data(), &length) != 0) {
+    return last_error();
   }
+  endpoint.resize(length);
   return endpoint;
 }
 

@@ -18,16 +18,12 @@
 #include <system_error>
 #include <utility>
 
-#include "io/poll_io.hpp"
-#include "io/socket_internals.hpp"
 #include "queue_hint.hpp"
 #include "wakeful/runtime/runtime.hpp"
 
 namespace wakeful::net {
 
-using io::detail::last_error;
-using io::detail::poll_io;
-using io::detail::ShortTransfer;
+using io::last_error;
 
 namespace {
 
@@ -120,44 +116,26 @@ std::size_t vectored_size(std::span<const asio::const_buffer> buffers) noexcept 
 
 // --- construction -------------------------------------------------------------------------------
 
-TcpStream::TcpStream(TcpSocket socket) : TcpStream(std::move(socket), State::connected) {
-  detail::enable_queue_hint(socket_.native_handle());
+io::Result<TcpStream> TcpStream::open(asio::io_context& context, int descriptor, bool v6, State state) {
+  io::Result<io::Registration> registration = io::Registration::open(
+      context, descriptor, io::Ownership::owned,
+      io::detail::RegisterOptions{true, state == State::connected, io::detail::PeerClose::watch});
+  if (!registration) {
+    return registration.error();
+  }
+  return TcpStream(std::move(*registration), v6);
 }
 
-TcpStream::TcpStream(TcpSocket socket, State state)
-    : socket_(std::move(socket)),
-      io_(io::detail::make_scheduled_io(socket_, true, state == State::connected, io::detail::PeerClose::watch)) {}
-
-TcpStream::TcpStream(TcpStream&& other) noexcept
-    : socket_(std::move(other.socket_)),
-      io_(std::exchange(other.io_, nullptr)),
-      last_read_filled_(other.last_read_filled_) {}
-
-TcpStream& TcpStream::operator=(TcpStream&& other) noexcept {
-  if (this != &other) {
-    close();
-    socket_ = std::move(other.socket_);
-    io_ = std::exchange(other.io_, nullptr);
-    last_read_filled_ = other.last_read_filled_;
+TcpStream::TcpStream(TcpSocket socket) {
+  asio::error_code error;
+  const asio::ip::tcp::endpoint local = socket.local_endpoint(error);
+  asio::io_context& context = socket.get_executor().context();
+  const int descriptor = error ? -1 : socket.release(error);  // leaves the socket's reactor
+  if (error) {
+    throw std::system_error(error, "wakeful: TcpStream cannot adopt the socket");
   }
-  return *this;
-}
-
-TcpStream::~TcpStream() { close(); }
-
-// Our reference goes first; closing the socket then makes Asio abort any queued readiness
-// operation, which releases the rest once the worker runs the abort.
-void TcpStream::close() noexcept { io::detail::close_on_owner(socket_, io_); }
-
-// The readiness registration, or null once the socket is gone: moved from, or closed or released
-// through socket(). In the latter case Asio has dropped the descriptor's reactor data, which the
-// next queued wait would use, so the stream lets go of its registration here and its operations
-// fail with bad_file_descriptor instead of waiting for an edge that cannot come.
-io::detail::ScheduledIo* TcpStream::live_io() noexcept {
-  if (io_ != nullptr && !socket_.is_open()) [[unlikely]] {
-    std::exchange(io_, nullptr)->release();
-  }
-  return io_;
+  detail::enable_queue_hint(descriptor);
+  *this = open(context, descriptor, local.protocol() == asio::ip::tcp::v6(), State::connected).value();
 }
 
 // --- reading and writing ------------------------------------------------------------------------
@@ -177,15 +155,15 @@ TcpStream::WriteVectored TcpStream::write_vectored(std::span<const asio::const_b
 // asks how much it leaves queued (receive_reporting_queue): full and nothing left means drained
 // too. Reads that come back short, the common case for a large buffer, keep the cheaper recvfrom.
 Poll<io::Result<std::size_t>> TcpStream::poll_read(Context& cx, std::span<std::byte> buffer) {
-  const int fd = socket_.native_handle();
+  const int fd = native_handle();
   const bool ask_queue = last_read_filled_;
   int queued = -1;  // unknown
-  Poll<io::Result<std::size_t>> result = poll_io<std::size_t>(
-      live_io(), cx, io::Direction::read,
+  Poll<io::Result<std::size_t>> result = registration_.try_io(
+      cx, io::Direction::read,
       [fd, buffer, ask_queue, &queued] {
         return ask_queue ? receive_reporting_queue(fd, buffer, queued) : receive(fd, buffer);
       },
-      [&queued, short_read = ShortTransfer{buffer.size()}](std::size_t n) {
+      [&queued, short_read = io::ShortTransfer{buffer.size()}](std::size_t n) {
         return short_read(n) || (n > 0 && queued == 0);
       });
   if (result.is_ready() && result->ok()) {
@@ -195,48 +173,31 @@ Poll<io::Result<std::size_t>> TcpStream::poll_read(Context& cx, std::span<std::b
 }
 
 Poll<io::Result<std::size_t>> TcpStream::poll_write(Context& cx, std::span<const std::byte> data) {
-  const int fd = socket_.native_handle();
-  return poll_io<std::size_t>(
-      live_io(), cx, io::Direction::write, [fd, data] { return send(fd, data); }, ShortTransfer{data.size()});
+  const int fd = native_handle();
+  return registration_.try_io(
+      cx, io::Direction::write, [fd, data] { return send(fd, data); }, io::ShortTransfer{data.size()});
 }
 
 Poll<io::Result<std::size_t>> TcpStream::poll_write_vectored(Context& cx, std::span<const asio::const_buffer> buffers,
                                                              MoreToSend more) {
-  const int fd = socket_.native_handle();
-  return poll_io<std::size_t>(
-      live_io(), cx, io::Direction::write, [fd, buffers, more] { return send_vectored(fd, buffers, more); },
-      ShortTransfer{vectored_size(buffers)});
+  const int fd = native_handle();
+  return registration_.try_io(
+      cx, io::Direction::write, [fd, buffers, more] { return send_vectored(fd, buffers, more); },
+      io::ShortTransfer{vectored_size(buffers)});
 }
 
-// Readiness has no error to report, so a stream without a socket is a programming error here.
-io::detail::ScheduledIo& TcpStream::live_io_for_readiness() {
-  io::detail::ScheduledIo* io = live_io();
-  if (io == nullptr) {
-    throw std::logic_error("wakeful: TcpStream used after being moved from or closed through socket()");
-  }
-  return *io;
-}
+Poll<io::ReadyEvent> TcpStream::poll_read_ready(Context& cx) { return registration_.poll_read_ready(cx); }
 
-Poll<io::ReadyEvent> TcpStream::poll_read_ready(Context& cx) {
-  return live_io_for_readiness().poll_ready(cx, io::Direction::read);
-}
+Poll<io::ReadyEvent> TcpStream::poll_write_ready(Context& cx) { return registration_.poll_write_ready(cx); }
 
-Poll<io::ReadyEvent> TcpStream::poll_write_ready(Context& cx) {
-  return live_io_for_readiness().poll_ready(cx, io::Direction::write);
-}
-
-void TcpStream::clear_readiness(const io::ReadyEvent& event) noexcept {
-  if (io_ != nullptr) {
-    io_->clear_readiness(event);
-  }
-}
+void TcpStream::clear_readiness(const io::ReadyEvent& event) noexcept { registration_.clear_readiness(event); }
 
 io::Result<std::size_t> TcpStream::try_read(std::span<std::byte> buffer) noexcept {
-  return receive(socket_.native_handle(), buffer);
+  return receive(native_handle(), buffer);
 }
 
 io::Result<std::size_t> TcpStream::try_write(std::span<const std::byte> data) noexcept {
-  return send(socket_.native_handle(), data);
+  return send(native_handle(), data);
 }
 
 Poll<io::Result<void>> TcpStream::ReadExact::poll(Context& cx) {
@@ -293,27 +254,25 @@ Poll<io::Result<TcpStream>> TcpStream::Connect::poll(Context& cx) {
       return Poll<io::Result<TcpStream>>(std::in_place, last_error());
     }
     detail::enable_queue_hint(fd);
-    TcpSocket socket(current_io_context().get_executor());
-    asio::error_code error;
-    socket.assign(endpoint_.protocol(), fd, error);
-    if (error) {
-      ::close(fd);
-      done_ = true;
-      return Poll<io::Result<TcpStream>>(std::in_place, error);
-    }
     int result = 0;
     do {
       result = ::connect(fd, endpoint_.data(), static_cast<socklen_t>(endpoint_.size()));
     } while (result != 0 && errno == EINTR);
-    if (result == 0) {  // loopback may connect at once
+    const int error = errno;
+    const bool v6 = endpoint_.protocol() == asio::ip::tcp::v6();
+    if (result != 0 && error != EINPROGRESS) {
+      ::close(fd);
       done_ = true;
-      return Poll<io::Result<TcpStream>>(std::in_place, TcpStream(std::move(socket), State::connected));
+      return Poll<io::Result<TcpStream>>(std::in_place, std::error_code(error, std::system_category()));
     }
-    if (errno != EINPROGRESS) {
+    // Loopback may connect at once.
+    io::Result<TcpStream> stream =
+        open(current_io_context(), fd, v6, result == 0 ? State::connected : State::connecting);
+    if (result == 0 || !stream) {
       done_ = true;
-      return Poll<io::Result<TcpStream>>(std::in_place, last_error());
+      return Poll<io::Result<TcpStream>>(std::in_place, std::move(stream));
     }
-    stream_.emplace(TcpStream(std::move(socket), State::connecting));
+    stream_.emplace(std::move(*stream));
   }
   // Writability means the connect finished; SO_ERROR says how.
   Poll<io::ReadyEvent> ready = stream_->poll_write_ready(cx);
@@ -326,7 +285,7 @@ Poll<io::Result<TcpStream>> TcpStream::Connect::poll(Context& cx) {
   }
   int status = 0;
   socklen_t length = sizeof status;
-  if (::getsockopt(stream_->socket_.native_handle(), SOL_SOCKET, SO_ERROR, &status, &length) != 0) {
+  if (::getsockopt(stream_->native_handle(), SOL_SOCKET, SO_ERROR, &status, &length) != 0) {
     return Poll<io::Result<TcpStream>>(std::in_place, last_error());
   }
   if (status != 0) {
@@ -338,76 +297,54 @@ Poll<io::Result<TcpStream>> TcpStream::Connect::poll(Context& cx) {
 }
 
 io::Result<TcpStream> TcpStream::move_to(asio::io_context& context) && {
-  asio::error_code error;
-  const asio::ip::tcp protocol = socket_.local_endpoint(error).protocol();
-  if (error) {
-    return error;
+  const bool v6 = v6_;
+  io::Result<int> descriptor = std::move(registration_).into_descriptor();
+  if (!descriptor) {
+    return descriptor.error();
   }
-  int fd = -1;
-  if (io_ != nullptr && io_->must_defer_to_owner()) {
-    // Taking the descriptor out of its reactor is for its worker to do: carry on with a duplicate
-    // and leave the original to be closed there.
-    fd = ::fcntl(socket_.native_handle(), F_DUPFD_CLOEXEC, 0);
-    if (fd < 0) {
-      return std::error_code(errno, std::system_category());
-    }
-    io::detail::close_on_owner(socket_, io_, io::detail::DeferredClose::keep_connection);
-  } else {
-    if (io_ != nullptr) {
-      std::exchange(io_, nullptr)->release();
-    }
-    fd = socket_.release(error);  // leaves this reactor; queued readiness operations abort
-    if (error) {
-      return error;
-    }
-  }
-  TcpSocket moved(context.get_executor());
-  moved.assign(protocol, fd, error);
-  if (error) {
-    ::close(fd);
-    return error;
-  }
-  return TcpStream(std::move(moved), State::connected);  // the descriptor keeps its queue hint
+  return open(context, *descriptor, v6, State::connected);  // the descriptor keeps its queue hint
 }
 
 // --- socket options and addresses -----------------------------------------------------------------
 
-io::Result<void> TcpStream::shutdown(asio::socket_base::shutdown_type what) noexcept {
-  asio::error_code error;
-  socket_.shutdown(what, error);
-  return error;
+namespace {
+
+using SocketName = int (*)(int, sockaddr*, socklen_t*);
+
+io::Result<asio::ip::tcp::endpoint> endpoint_of(int fd, SocketName name) noexcept {
+  asio::ip::tcp::endpoint endpoint;
+  auto length = static_cast<socklen_t>(endpoint.capacity());
+  if (name(fd, endpoint.data(), &length) != 0) {
+    return last_error();
+  }
+  endpoint.resize(length);
+  return endpoint;
 }
 
-io::Result<void> TcpStream::set_nodelay(bool enabled) noexcept {
-  asio::error_code error;
-  socket_.set_option(asio::ip::tcp::no_delay(enabled), error);
-  return error;
+}  // namespace
+
+io::Result<void> TcpStream::shutdown(asio::socket_base::shutdown_type what) noexcept {
+  // Asio's shutdown_type values are the system's SHUT_RD, SHUT_WR and SHUT_RDWR.
+  if (::shutdown(native_handle(), static_cast<int>(what)) != 0) {
+    return last_error();
+  }
+  return {};
 }
+
+io::Result<void> TcpStream::set_nodelay(bool enabled) noexcept { return set_option(asio::ip::tcp::no_delay(enabled)); }
 
 io::Result<asio::ip::tcp::endpoint> TcpStream::peer_endpoint() const noexcept {
-  asio::error_code error;
-  asio::ip::tcp::endpoint endpoint = socket_.remote_endpoint(error);
-  if (error) {
-    return error;
-  }
-  return endpoint;
+  return endpoint_of(native_handle(), ::getpeername);
 }
 
 io::Result<asio::ip::tcp::endpoint> TcpStream::local_endpoint() const noexcept {
-  asio::error_code error;
-  asio::ip::tcp::endpoint endpoint = socket_.local_endpoint(error);
-  if (error) {
-    return error;
-  }
-  return endpoint;
+  return endpoint_of(native_handle(), ::getsockname);
 }
 
 io::Result<int> TcpStream::incoming_cpu() const noexcept {
-  // Asio's native_handle() only reads, but is not const-qualified.
-  const int fd = const_cast<TcpSocket&>(socket_).native_handle();  // NOLINT(cppcoreguidelines-pro-type-const-cast)
   int cpu = -1;
   socklen_t length = sizeof cpu;
-  if (::getsockopt(fd, SOL_SOCKET, SO_INCOMING_CPU, &cpu, &length) != 0) {
+  if (::getsockopt(native_handle(), SOL_SOCKET, SO_INCOMING_CPU, &cpu, &length) != 0) {
     return last_error();
   }
   return cpu;

@@ -105,16 +105,44 @@ void submit_task(TaskHeader* task, WorkerShared* home) {
 
 // --- Worker -------------------------------------------------------------------------------------
 
+namespace {
+
+// Marks the io_context of a worker_thread_only worker, so that an I/O object registered with it
+// from any thread can tell (an Asio service: public API in every Asio release).
+class ThreadOnlyMark final : public asio::execution_context::service {
+ public:
+  using key_type = ThreadOnlyMark;
+  static inline asio::execution_context::id id;  // NOLINT: Asio's service key
+  explicit ThreadOnlyMark(asio::execution_context& context) : asio::execution_context::service(context) {}
+
+ private:
+  void shutdown() override {}
+};
+
+}  // namespace
+
+bool worker_thread_only(asio::io_context& context) {
+  if (Worker* worker = current_worker; worker != nullptr && &worker->io() == &context) {
+    return worker->thread_only();
+  }
+  return asio::has_service<ThreadOnlyMark>(context);
+}
+
 // The hint 1 says one thread runs the io_context (which spares the scheduler some work) and
 // keeps every lock; UNSAFE_IO drops the per-socket one (see AsioLocking).
 Worker::Worker(Runtime& runtime, std::size_t index, AsioLocking locking)
     : runtime_(runtime),
       index_(index),
-      io_(locking == AsioLocking::worker_thread_only ? ASIO_CONCURRENCY_HINT_UNSAFE_IO : 1),
+      thread_only_(locking == AsioLocking::worker_thread_only),
+      io_(thread_only_ ? ASIO_CONCURRENCY_HINT_UNSAFE_IO : 1),
       work_guard_(asio::make_work_guard(io_)),
       timers_(std::chrono::steady_clock::now()),
       park_timer_(io_.get_executor()),
-      shared_(new WorkerShared(*this, io_)) {}
+      shared_(new WorkerShared(*this, io_)) {
+  if (thread_only_) {
+    asio::make_service<ThreadOnlyMark>(io_);
+  }
+}
 
 Worker::~Worker() {
   assert(owned_.empty() && queue_.empty());

@@ -131,6 +131,8 @@ class Worker {
   [[nodiscard]] Runtime& runtime() const noexcept { return runtime_; }
   [[nodiscard]] std::size_t index() const noexcept { return index_; }
   [[nodiscard]] asio::io_context& io() noexcept { return io_; }
+  /// True when the runtime runs with AsioLocking::worker_thread_only.
+  [[nodiscard]] bool thread_only() const noexcept { return thread_only_; }
   [[nodiscard]] TimerWheel& timers() noexcept { return timers_; }
   [[nodiscard]] WorkerMetrics metrics() const noexcept;
 
@@ -156,6 +158,7 @@ class Worker {
 
   Runtime& runtime_;
   std::size_t index_;
+  bool thread_only_;
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_guard_;
   TimerWheel timers_;
@@ -181,5 +184,9 @@ class Worker {
 
 /// The worker whose thread this is, or nullptr.
 extern thread_local Worker* current_worker;
+
+/// True when `context` is the io_context of a worker of a runtime made with
+/// AsioLocking::worker_thread_only, whose Asio objects may only be used on that worker.
+[[nodiscard]] bool worker_thread_only(asio::io_context& context);
 
 }  // namespace wakeful::detail

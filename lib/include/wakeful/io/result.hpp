@@ -6,6 +6,7 @@
 // error, for code that prefers exceptions.
 
 #include <cassert>
+#include <cerrno>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -25,6 +26,12 @@ const std::error_category& error_category() noexcept;
 
 /// Makes an error_code of wakeful's category.
 inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), error_category()}; }
+
+/// The calling thread's `errno` as a system error_code, for operations built on system calls.
+inline std::error_code last_error() noexcept {
+  static const std::error_category& system = std::system_category();
+  return {errno, system};
+}
 
 /// Either a `T` or an error.
 template <class T>

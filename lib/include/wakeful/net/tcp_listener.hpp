@@ -2,12 +2,15 @@
 // TcpListener: a listening TCP socket whose accept is a future (tokio::net::TcpListener).
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
+#include <utility>
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 
 #include "wakeful/context.hpp"
+#include "wakeful/io/registration.hpp"
 #include "wakeful/io/result.hpp"
 #include "wakeful/net/tcp_stream.hpp"
 #include "wakeful/poll.hpp"
@@ -50,12 +53,14 @@ class TcpListener {
   static io::Result<TcpListener> bind(asio::io_context& context, const asio::ip::tcp::endpoint& endpoint,
                                       const ListenOptions& options = {});
 
-  TcpListener(TcpListener&& other) noexcept;
+  /// Takes over `other`'s socket; `other` is left without one.
+  TcpListener(TcpListener&& other) noexcept = default;
+  /// Closes this listener's socket, then takes over `other`'s.
   TcpListener& operator=(TcpListener&& other) noexcept;
   TcpListener(const TcpListener&) = delete;
   TcpListener& operator=(const TcpListener&) = delete;
   /// Closes the listening socket.
-  ~TcpListener();
+  ~TcpListener() = default;
 
   /// The next connection; the future borrows the listener.
   Accept accept() noexcept;
@@ -69,18 +74,17 @@ class TcpListener {
   /// The address the listener is bound to (with the port chosen, when binding port 0).
   [[nodiscard]] io::Result<asio::ip::tcp::endpoint> local_endpoint() const noexcept;
 
-  /// The listening socket's descriptor.
-  [[nodiscard]] int native_handle() noexcept { return socket_.native_handle(); }
+  /// The listening socket's descriptor (-1 once moved from).
+  [[nodiscard]] int native_handle() const noexcept { return registration_.native_handle(); }
 
   /// How many times accept has backed off for lack of descriptors or memory.
   [[nodiscard]] std::uint64_t backoffs() const noexcept { return backoffs_; }
 
  private:
-  TcpListener(TcpSocket socket, io::detail::ScheduledIo* io) noexcept;
-  void close() noexcept;
+  TcpListener(io::Registration registration, bool v6) noexcept : registration_(std::move(registration)), v6_(v6) {}
 
-  TcpSocket socket_;  // the listening socket (Asio's acceptor keeps its internals private)
-  io::detail::ScheduledIo* io_;
+  io::Registration registration_;
+  bool v6_;
   std::optional<time::Sleep> backoff_;
   std::chrono::milliseconds backoff_delay_{0};
   std::uint64_t backoffs_ = 0;

@@ -1,12 +1,16 @@
 #pragma once
 // TcpStream: a connected TCP socket driven by readiness (tokio::net::TcpStream).
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <cstddef>
 #include <optional>
 #include <span>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
+#include <utility>
 
 #include <asio/basic_stream_socket.hpp>
 #include <asio/io_context.hpp>
@@ -14,13 +18,10 @@
 
 #include "wakeful/context.hpp"
 #include "wakeful/io/readiness.hpp"
+#include "wakeful/io/registration.hpp"
 #include "wakeful/io/result.hpp"
 #include "wakeful/poll.hpp"
 #include "wakeful/time/timeout.hpp"
-
-namespace wakeful::io::detail {
-class ScheduledIo;
-}  // namespace wakeful::io::detail
 
 namespace wakeful::net {
 
@@ -36,7 +37,9 @@ enum class MoreToSend : bool { no = false, yes = true };
 
 /// A connected TCP socket. Every operation is a future (or a `poll_` function) that tries the
 /// system call at once and, when it would block, waits for the socket's readiness from the
-/// worker's reactor. Each operation spends one unit of the task's cooperative budget.
+/// worker's reactor (its io::Registration). Each operation spends one unit of the task's
+/// cooperative budget. No Asio object is exposed: an Asio operation started behind the
+/// registration would wait in the reactor queue it owns and never run.
 ///
 /// Errors are `io::Result` values carrying the system's error code: a reset connection is
 /// `std::errc::connection_reset`, a broken pipe `std::errc::broken_pipe` (writes never raise
@@ -69,16 +72,21 @@ class TcpStream {
   /// the result is `std::errc::timed_out`.
   static ConnectTimeout connect(const asio::ip::tcp::endpoint& endpoint, std::chrono::steady_clock::duration timeout);
 
-  /// Adopts a connected Asio socket. The stream's system calls are non-blocking whatever the
+  /// Adopts a connected Asio socket: its descriptor leaves the socket's reactor and is
+  /// registered with the io_context the socket was bound to (two epoll_ctl calls). The socket
+  /// must have no operation in flight. The stream's system calls are non-blocking whatever the
   /// socket's mode. Turns on the kernel's receive-queue hint (TCP_INQ, see poll_read_ready).
+  /// Throws std::system_error when the descriptor cannot be registered.
   explicit TcpStream(TcpSocket socket);
 
-  TcpStream(TcpStream&& other) noexcept;
-  TcpStream& operator=(TcpStream&& other) noexcept;
+  /// Takes over `other`'s connection; `other` is left without one.
+  TcpStream(TcpStream&& other) noexcept = default;
+  /// Closes this stream's connection, then takes over `other`'s.
+  TcpStream& operator=(TcpStream&& other) noexcept = default;
   TcpStream(const TcpStream&) = delete;
   TcpStream& operator=(const TcpStream&) = delete;
   /// Closes the socket.
-  ~TcpStream();
+  ~TcpStream() = default;
 
   /// Reads into `buffer`: the byte count (0 at EOF) or the error.
   Read read(std::span<std::byte> buffer) noexcept;
@@ -118,11 +126,53 @@ class TcpStream {
   /// One non-blocking write.
   io::Result<std::size_t> try_write(std::span<const std::byte> data) noexcept;
 
+  /// Runs `op`, a non-blocking system call of the caller's on native_handle() (a sendfile, a
+  /// splice, a recvmsg with flags of its own), whenever `direction` is ready: the stream's
+  /// io::Registration::try_io, with its budget, readiness clearing and gone-runtime error.
+  template <class Op, class Drained = io::NeverDrained>
+  Poll<std::invoke_result_t<Op&>> try_io(Context& cx, io::Direction direction, Op&& op, Drained drained = {}) {
+    return registration_.try_io(cx, direction, std::forward<Op>(op), std::move(drained));
+  }
+  /// try_io as a future (io::Registration::async_io): owns `op`, borrows the stream.
+  template <class Op, class Drained = io::NeverDrained>
+  auto async_io(io::Direction direction, Op&& op, Drained drained = {}) {
+    return registration_.async_io(direction, std::forward<Op>(op), std::move(drained));
+  }
+
   /// Moves the connection to another worker's reactor (the io_context of that worker), so that
   /// a task there can own it without cross-thread wake-ups: accept on one worker, serve on
   /// another. Costs two epoll_ctl calls (and a dup under AsioLocking::worker_thread_only when
   /// called off the stream's worker). The stream must not be in use (no pending operation).
   io::Result<TcpStream> move_to(asio::io_context& context) &&;
+
+  /// The socket's descriptor (-1 once moved from), for system calls of the caller's own. Closing
+  /// it, or handing it to Asio, breaks the stream.
+  [[nodiscard]] int native_handle() const noexcept { return registration_.native_handle(); }
+
+  /// Sets a socket option: any Asio settable socket option (asio::ip::tcp::no_delay,
+  /// asio::socket_base::keep_alive, receive_buffer_size, ...).
+  template <class Option>
+  io::Result<void> set_option(const Option& option) noexcept {
+    const asio::ip::tcp protocol = this->protocol();
+    if (::setsockopt(native_handle(), option.level(protocol), option.name(protocol), option.data(protocol),
+                     static_cast<socklen_t>(option.size(protocol))) != 0) {
+      return io::last_error();
+    }
+    return {};
+  }
+
+  /// Reads a socket option into `option` (any Asio gettable socket option).
+  template <class Option>
+  io::Result<void> get_option(Option& option) const {
+    const asio::ip::tcp protocol = this->protocol();
+    auto size = static_cast<socklen_t>(option.size(protocol));
+    if (::getsockopt(native_handle(), option.level(protocol), option.name(protocol), option.data(protocol), &size) !=
+        0) {
+      return io::last_error();
+    }
+    option.resize(protocol, static_cast<std::size_t>(size));
+    return {};
+  }
 
   /// Shuts down one or both directions (a half-close sends FIN; the peer reads EOF).
   io::Result<void> shutdown(asio::socket_base::shutdown_type what) noexcept;
@@ -139,25 +189,21 @@ class TcpStream {
   /// socket is only ever touched by one core.
   [[nodiscard]] io::Result<int> incoming_cpu() const noexcept;
 
-  /// The underlying Asio socket, for options and addresses. Do not start Asio asynchronous
-  /// operations on it: the stream's readiness tracking owns its reactor queues. Closing or
-  /// releasing it ends the stream: its reads and writes then fail with bad_file_descriptor
-  /// (and poll_read_ready / poll_write_ready throw, as on a moved-from stream); reopening it is
-  /// not supported.
-  [[nodiscard]] TcpSocket& socket() noexcept { return socket_; }
+  /// The stream's readiness registration.
+  [[nodiscard]] io::Registration& registration() noexcept { return registration_; }
 
  private:
   friend class TcpListener;
   enum class State : bool { connecting, connected };
-  // For sockets wakeful created or accepted, which have the receive-queue hint on already. A
-  // stream whose connect is in progress starts not writable: writability means connected.
-  TcpStream(TcpSocket socket, State state);
-  void close() noexcept;
-  io::detail::ScheduledIo* live_io() noexcept;
-  io::detail::ScheduledIo& live_io_for_readiness();
+  // Registers a socket wakeful created or accepted (which has the receive-queue hint on
+  // already). A stream whose connect is in progress starts not writable: writability means
+  // connected. On failure the descriptor is closed.
+  static io::Result<TcpStream> open(asio::io_context& context, int descriptor, bool v6, State state);
+  TcpStream(io::Registration registration, bool v6) noexcept : registration_(std::move(registration)), v6_(v6) {}
+  [[nodiscard]] asio::ip::tcp protocol() const noexcept { return v6_ ? asio::ip::tcp::v6() : asio::ip::tcp::v4(); }
 
-  TcpSocket socket_;
-  io::detail::ScheduledIo* io_;
+  io::Registration registration_;
+  bool v6_ = false;
   bool last_read_filled_ = false;  // decides how the next read is made (see poll_read)
 };
 
