@@ -64,7 +64,7 @@ TEST_CASE("use_future does nothing until polled, and dropping it cancels the ope
       if (first.index() != 1) {
         co_return false;
       }
-    }  // the wait's future is dropped here: its cancellation is posted
+    }  // the wait's future is dropped here: its cancellation is emitted at once on its worker
     co_await time::sleep_for(1ms);
     co_return timer.cancel() == 0;  // nothing left to cancel
   }());
