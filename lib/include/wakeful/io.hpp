@@ -1,8 +1,9 @@
 #pragma once
-// wakeful's Asio side in one include: TCP, timers and use_future (pulls in Asio headers; the
+// wakeful's Asio side in one include: registrations, TCP, timers and use_future (pulls in Asio headers; the
 // core, wakeful/wakeful.hpp, does not).
 
 #include "wakeful/io/readiness.hpp"      // IWYU pragma: export
+#include "wakeful/io/registration.hpp"   // IWYU pragma: export
 #include "wakeful/io/result.hpp"         // IWYU pragma: export
 #include "wakeful/net/tcp_listener.hpp"  // IWYU pragma: export
 #include "wakeful/net/tcp_stream.hpp"    // IWYU pragma: export
