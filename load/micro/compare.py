@@ -12,6 +12,11 @@ Results go to stdout and to load/results/micro-<time>.{csv,md}. With --n, the jo
 run at those sizes instead of WORKLOADS.md's 1,000 / 10,000 / 100,000 (small sizes show where the
 naive poll-all join stops losing: `--n 1,2,3,4,8,16,64,1000,10000,100000 joinset_manual`).
 
+With --wakeful given more than once (`--wakeful reactor_op=build/release/load/micro/wakeful-micro
+--wakeful async_wait=build/aw/load/micro/wakeful-micro`), each round runs every build in turn and
+the table has a row per build, each with its own ratio to the same reference runs: builds that
+differ only in a configure option (the I/O backend) are then measured in one run.
+
 With --simultaneous, each round runs the two programs at the same time instead, each pinned to a
 CPU of its own (swapped every round), on one-thread runtimes only (wakeful's 1thread, tokio's
 ct_enable_all): on a shared host whose speed drifts from minute to minute, both sides then meet
@@ -107,12 +112,19 @@ def main():
                         help="run both programs at once, one per CPU, one-thread runtimes only")
     parser.add_argument("--self", dest="against_self", action="store_true",
                         help="with --simultaneous: wakeful against itself (an A/A run)")
-    parser.add_argument("--wakeful", type=pathlib.Path, default=WAKEFUL, help="the wakeful-micro to run")
+    parser.add_argument("--wakeful", action="append", default=[], metavar="[LABEL=]PATH",
+                        help="a wakeful-micro to run (repeat for several builds; default: the release preset's)")
     parser.add_argument("--results", type=pathlib.Path, default=ROOT / "load" / "results",
                         help="where the CSV and Markdown tables go")
     args = parser.parse_args()
     if args.against_self and not args.simultaneous:
         parser.error("--self goes with --simultaneous")
+    builds = []  # (label, path)
+    for spec in args.wakeful or [str(WAKEFUL)]:
+        label, sep, path = spec.partition("=")
+        builds.append((label, pathlib.Path(path)) if sep else ("wakeful", pathlib.Path(spec)))
+    if len({label for label, _ in builds}) != len(builds):
+        parser.error("give each --wakeful a label of its own (LABEL=PATH)")
     cpus = sorted(os.sched_getaffinity(0))[:2]
     if args.simultaneous and len(cpus) < 2:
         parser.error("--simultaneous needs two CPUs")
@@ -135,29 +147,35 @@ def main():
             for n in sizes if workload.startswith("joinset") else [None]:
                 size = f" N={n}" if n else ""
                 if args.simultaneous:
-                    reference = (command(args.wakeful, workload, args.quick, n, "1thread") if args.against_self
-                                 else command(REFERENCE_BIN, workload, args.quick, n, "ct_enable_all"))
-                    ours = command(args.wakeful, workload, args.quick, n, "1thread")
-                    order = cpus if round_no % 2 == 0 else cpus[::-1]
-                    print(f"# {workload}{size} round {round_no + 1}/{args.rounds}: both at once "
-                          f"(reference on CPU {order[0]}, wakeful on CPU {order[1]})", file=sys.stderr, flush=True)
-                    reference_rows, our_rows = run_simultaneously([reference, ours], order)
-                    record("reference", reference_rows)
-                    record("wakeful", our_rows)
+                    for label, binary in builds:
+                        reference = (command(binary, workload, args.quick, n, "1thread") if args.against_self
+                                     else command(REFERENCE_BIN, workload, args.quick, n, "ct_enable_all"))
+                        ours = command(binary, workload, args.quick, n, "1thread")
+                        order = cpus if round_no % 2 == 0 else cpus[::-1]
+                        print(f"# {workload}{size} round {round_no + 1}/{args.rounds}: both at once "
+                              f"(reference on CPU {order[0]}, {label} on CPU {order[1]})", file=sys.stderr,
+                              flush=True)
+                        reference_rows, our_rows = run_simultaneously([reference, ours], order)
+                        # Each build is paired with its own reference runs.
+                        record(("reference", label), reference_rows)
+                        record(label, our_rows)
                     continue
-                for side, binary in (("reference", REFERENCE_BIN), ("wakeful", args.wakeful)):
+                for side, binary in [("reference", REFERENCE_BIN)] + builds:
                     print(f"# {workload}{size} round {round_no + 1}/{args.rounds}: {side}", file=sys.stderr, flush=True)
                     record(side, run(binary, workload, args.quick, n))
 
+    labels = [label for label, _ in builds]
     rows = []
     for (side, workload, variant, n), values in medians.items():
-        if side != "wakeful":
+        if side not in labels:
             continue
         ours = statistics.median(values)
-        row = {"workload": workload, "variant": variant, "N": n, "wakeful_ns": ours,
+        shown = variant if len(builds) == 1 else f"{side}: {variant}"
+        row = {"workload": workload, "variant": shown, "N": n, "wakeful_ns": ours,
                "wakeful_polls": polls[(side, workload, variant, n)]}
+        reference_side = ("reference", side) if args.simultaneous else "reference"
         for ref_variant, ref_flavour in [(variant, "self")] if args.against_self else reference_name(variant):
-            ref_key = ("reference", workload, ref_variant, n)
+            ref_key = (reference_side, workload, ref_variant, n)
             if ref_key in medians:
                 ref = statistics.median(medians[ref_key])
                 if args.simultaneous:  # the rounds paired: each one's own ratio
