@@ -8,6 +8,7 @@ install(TARGETS wakeful EXPORT wakefulTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/lib/include/wakeful DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES ${wakeful_generated_include_dir}/wakeful/config.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/wakeful)
 
 set(wakeful_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/wakeful)
 install(EXPORT wakefulTargets NAMESPACE wakeful:: DESTINATION ${wakeful_cmake_dir})

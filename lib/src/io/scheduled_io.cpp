@@ -15,11 +15,13 @@
 #include "epoll_state.hpp"
 #include "runtime/worker.hpp"
 
-// The bridge queues its own operations on Asio's epoll reactor (see scheduled_io.hpp); it is
-// written against the reactor of Asio 1.22, Debian 12's libasio-dev.
-#if ASIO_VERSION < 102200 || ASIO_VERSION >= 102300
-#error "wakeful's readiness bridge is written against Asio 1.22's epoll reactor"
+#if ASIO_VERSION >= 103300
+#include <asio/config.hpp>
 #endif
+
+// The bridge queues its own operations on Asio's epoll reactor (see scheduled_io.hpp). Which
+// Asio releases it is built with is the build's decision (WAKEFUL_IO_BACKEND in CMake: only the
+// releases CI checks); the reactor itself it cannot do without.
 #if !defined(ASIO_HAS_EPOLL) || defined(ASIO_HAS_IO_URING_AS_DEFAULT)
 #error "wakeful's readiness bridge needs Asio's epoll reactor"
 #endif
@@ -28,6 +30,18 @@ namespace wakeful::io::detail {
 
 namespace {
 using Reactor = asio::detail::reactor;
+
+// Whether the reactor locks each descriptor's state (AsioLocking::per_socket) or leaves that to
+// the io_context's one thread (worker_thread_only). Asio 1.33 replaced the scheduler's
+// concurrency_hint() with a configuration that the reactor itself reads.
+bool reactor_io_locking(asio::io_context& context) {
+#if ASIO_VERSION >= 103300
+  return asio::config(context).get("reactor", "io_locking", true);
+#else
+  return ASIO_CONCURRENCY_HINT_IS_LOCKING(REACTOR_IO,
+                                          asio::use_service<asio::detail::scheduler>(context).concurrency_hint());
+#endif
+}
 }  // namespace
 
 // --- ReadinessOp ------------------------------------------------------------------------------
@@ -92,8 +106,7 @@ ScheduledIo::ScheduledIo(asio::io_context& context, int descriptor, void* reacto
       context_(&context),
       descriptor_(descriptor),
       reactor_data_(reactor_data),
-      owner_thread_only_(!ASIO_CONCURRENCY_HINT_IS_LOCKING(
-          REACTOR_IO, asio::use_service<asio::detail::scheduler>(context).concurrency_hint())),
+      owner_thread_only_(!reactor_io_locking(context)),
       read_op_(*this, Direction::read),
       write_op_(*this, Direction::write) {
   if (peer_close == PeerClose::watch) {
