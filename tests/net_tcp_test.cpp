@@ -191,7 +191,7 @@ TEST_CASE("a stream closed through socket() fails its operations instead of wait
         if ((co_await select(stream.read(buffer), time::sleep_for(1ms))).index() != 1) {
           co_return std::vector<std::string>{"the first read did not wait"};
         }
-        asio::error_code ignored;
+        wakeful::asio_error_code ignored;
         stream.socket().close(ignored);  // behind the stream's back: Asio drops the registration
         co_await time::sleep_for(5ms);   // and the reactor aborts the queued operation
         std::vector<std::string> seen;

@@ -80,7 +80,7 @@ io::Result<TcpListener> TcpListener::bind(asio::io_context& context, const asio:
     return ready.error();
   }
   TcpSocket socket(context.get_executor());
-  asio::error_code error;
+  asio_error_code error;
   socket.assign(endpoint.protocol(), fd, error);
   if (error) {
     ::close(fd);
@@ -165,7 +165,7 @@ Poll<io::Result<Accepted>> TcpListener::poll_accept(Context& cx) {
     std::memcpy(peer.data(), &address, std::min<std::size_t>(length, sizeof address));
     peer.resize(length);
     TcpSocket socket(socket_.get_executor());
-    asio::error_code error;
+    asio_error_code error;
     socket.assign(peer.protocol(), peer_fd, error);
     if (error) {
       ::close(peer_fd);
@@ -185,7 +185,7 @@ Poll<std::optional<io::Result<Accepted>>> TcpListener::poll_next(Context& cx) {
 }
 
 io::Result<asio::ip::tcp::endpoint> TcpListener::local_endpoint() const noexcept {
-  asio::error_code error;
+  asio_error_code error;
   asio::ip::tcp::endpoint endpoint = socket_.local_endpoint(error);
   if (error) {
     return error;

@@ -294,7 +294,7 @@ Poll<io::Result<TcpStream>> TcpStream::Connect::poll(Context& cx) {
     }
     detail::enable_queue_hint(fd);
     TcpSocket socket(current_io_context().get_executor());
-    asio::error_code error;
+    asio_error_code error;
     socket.assign(endpoint_.protocol(), fd, error);
     if (error) {
       ::close(fd);
@@ -338,7 +338,7 @@ Poll<io::Result<TcpStream>> TcpStream::Connect::poll(Context& cx) {
 }
 
 io::Result<TcpStream> TcpStream::move_to(asio::io_context& context) && {
-  asio::error_code error;
+  asio_error_code error;
   const asio::ip::tcp protocol = socket_.local_endpoint(error).protocol();
   if (error) {
     return error;
@@ -373,19 +373,19 @@ io::Result<TcpStream> TcpStream::move_to(asio::io_context& context) && {
 // --- socket options and addresses -----------------------------------------------------------------
 
 io::Result<void> TcpStream::shutdown(asio::socket_base::shutdown_type what) noexcept {
-  asio::error_code error;
+  asio_error_code error;
   socket_.shutdown(what, error);
   return error;
 }
 
 io::Result<void> TcpStream::set_nodelay(bool enabled) noexcept {
-  asio::error_code error;
+  asio_error_code error;
   socket_.set_option(asio::ip::tcp::no_delay(enabled), error);
   return error;
 }
 
 io::Result<asio::ip::tcp::endpoint> TcpStream::peer_endpoint() const noexcept {
-  asio::error_code error;
+  asio_error_code error;
   asio::ip::tcp::endpoint endpoint = socket_.remote_endpoint(error);
   if (error) {
     return error;
@@ -394,7 +394,7 @@ io::Result<asio::ip::tcp::endpoint> TcpStream::peer_endpoint() const noexcept {
 }
 
 io::Result<asio::ip::tcp::endpoint> TcpStream::local_endpoint() const noexcept {
-  asio::error_code error;
+  asio_error_code error;
   asio::ip::tcp::endpoint endpoint = socket_.local_endpoint(error);
   if (error) {
     return error;

@@ -4,8 +4,7 @@
 #include <chrono>
 #include <optional>
 
-#include <asio/io_context.hpp>
-#include <asio/ip/tcp.hpp>
+#include "wakeful/asio.hpp"
 
 #include "wakeful/context.hpp"
 #include "wakeful/io/result.hpp"

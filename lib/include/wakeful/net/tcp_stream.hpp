@@ -8,9 +8,7 @@
 #include <string_view>
 #include <system_error>
 
-#include <asio/basic_stream_socket.hpp>
-#include <asio/io_context.hpp>
-#include <asio/ip/tcp.hpp>
+#include "wakeful/asio.hpp"
 
 #include "wakeful/context.hpp"
 #include "wakeful/io/readiness.hpp"
