@@ -90,12 +90,15 @@ if(WakefulAsio_INCLUDE_DIR)
 endif()
 
 if(NOT WakefulAsio_INCLUDE_DIR)
-  set(_wakeful_asio_reason "no ${_wakeful_asio_header} ${_wakeful_asio_where}; install ${_wakeful_asio_package}")
+  # string(CONCAT), not set(): set() with several strings makes a list, which the message would
+  # show with semicolons.
+  string(CONCAT _wakeful_asio_reason "wakeful needs ${WakefulAsio_FLAVOUR} Asio ${_wakeful_asio_minimum} or newer and found no "
+    "${_wakeful_asio_header} ${_wakeful_asio_where} (install ${_wakeful_asio_package})")
 elseif(NOT WakefulAsio_VERSION)
   set(_wakeful_asio_reason "${WakefulAsio_INCLUDE_DIR}/${_wakeful_asio_header} defines no ${_wakeful_asio_macro}")
 elseif(WakefulAsio_VERSION VERSION_LESS _wakeful_asio_minimum)
-  set(_wakeful_asio_reason
-    "found Asio ${WakefulAsio_VERSION} at ${WakefulAsio_INCLUDE_DIR}, wakeful needs ${_wakeful_asio_minimum} or newer")
+  string(CONCAT _wakeful_asio_reason "wakeful needs ${WakefulAsio_FLAVOUR} Asio ${_wakeful_asio_minimum} or newer and found "
+    "${WakefulAsio_VERSION} at ${WakefulAsio_INCLUDE_DIR}")
   # find_package_handle_standard_args checks only the version the caller asks for; the minimum
   # is wakeful's own and holds for every caller.
   set(WakefulAsio_INCLUDE_DIR "${WakefulAsio_INCLUDE_DIR}-NOTFOUND")
@@ -107,7 +110,7 @@ include(FindPackageHandleStandardArgs)
 find_package_handle_standard_args(WakefulAsio
   REQUIRED_VARS WakefulAsio_INCLUDE_DIR WakefulAsio_VERSION
   VERSION_VAR WakefulAsio_VERSION
-  REASON_FAILURE_MESSAGE "wakeful needs ${WakefulAsio_FLAVOUR} Asio ${_wakeful_asio_minimum} or newer: ${_wakeful_asio_reason}")
+  REASON_FAILURE_MESSAGE "${_wakeful_asio_reason}")
 
 if(WakefulAsio_FOUND AND NOT TARGET wakeful::asio)
   add_library(wakeful::asio INTERFACE IMPORTED)
