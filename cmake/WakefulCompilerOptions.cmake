@@ -1,9 +1,19 @@
 # Compiler settings for wakeful's own targets. Consumers of the installed package get none of
 # this: only the C++20 requirement and the Asio definitions travel with wakeful::wakeful.
 
-set(CMAKE_CXX_STANDARD 20)
-set(CMAKE_CXX_STANDARD_REQUIRED ON)
-set(CMAKE_CXX_EXTENSIONS OFF)
+# C++20 unless the project that adds wakeful (or the command line) asks for a later standard;
+# wakeful::wakeful requires cxx_std_20 of its users either way.
+if(NOT DEFINED CMAKE_CXX_STANDARD)
+  set(CMAKE_CXX_STANDARD 20)
+elseif(CMAKE_CXX_STANDARD LESS 20 OR CMAKE_CXX_STANDARD EQUAL 98)
+  message(FATAL_ERROR "wakeful needs C++20 or later; CMAKE_CXX_STANDARD is ${CMAKE_CXX_STANDARD}")
+endif()
+if(NOT DEFINED CMAKE_CXX_STANDARD_REQUIRED)
+  set(CMAKE_CXX_STANDARD_REQUIRED ON)
+endif()
+if(NOT DEFINED CMAKE_CXX_EXTENSIONS)
+  set(CMAKE_CXX_EXTENSIONS OFF)
+endif()
 set(CMAKE_EXPORT_COMPILE_COMMANDS ON)
 
 if(wakeful_is_top_level AND NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)

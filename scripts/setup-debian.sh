@@ -10,8 +10,10 @@ packages=(
   cmake ninja-build g++ clang
   # sanitizer runtimes for clang (asan, ubsan, tsan)
   libclang-rt-14-dev
-  # libraries
-  libasio-dev node-llhttp doctest-dev
+  # libraries (Boost for the Boost.Asio build; pkgconf for the pkg-config consumer check)
+  libasio-dev libboost1.81-dev node-llhttp doctest-dev pkgconf
+  # scripts/fetch-asio.sh (other suites' libasio-dev for the compatibility builds)
+  curl xz-utils ca-certificates
   # load tests and the side-by-side reference server
   wrk nginx-light
 )

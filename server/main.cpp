@@ -7,12 +7,10 @@
 #include <string>
 #include <vector>
 
-#include <asio/ip/address.hpp>
-#include <asio/signal_set.hpp>
-
 #include "config.hpp"
 #include "log.hpp"
 #include "router.hpp"
+#include "server_asio.hpp"
 #include "server_state.hpp"
 #include "version.hpp"
 #include "wakeful/io.hpp"
@@ -22,6 +20,7 @@
 namespace {
 
 using namespace std::string_literals;
+namespace asio = httpd::asio;
 namespace net = wakeful::net;
 
 wakeful::Runtime make_runtime(std::size_t threads) {
@@ -122,8 +121,8 @@ int main(int argc, char** argv) {
   // Writes to a closed peer report EPIPE; sendfile, unlike send, has no MSG_NOSIGNAL.
   std::signal(SIGPIPE, SIG_IGN);
 
-  std::error_code error;
-  const asio::ip::address address = asio::ip::make_address(parsed.config.bind, error);
+  wakeful::asio_error_code error;
+  const httpd::asio::ip::address address = httpd::asio::ip::make_address(parsed.config.bind, error);
   if (error) {
     std::fprintf(stderr, "wakeful-httpd: bad value for --bind: '%s' (an IPv4 or IPv6 address)\n",
                  parsed.config.bind.c_str());

@@ -4,7 +4,6 @@
 
 #include <sys/socket.h>
 
-#include <asio/post.hpp>
 #include <exception>
 #include <optional>
 #include <string>

@@ -5,6 +5,7 @@
 #include <cstddef>
 
 #include "router.hpp"
+#include "server_asio.hpp"
 #include "server_state.hpp"
 #include "wakeful/async.hpp"
 #include "wakeful/net/tcp_listener.hpp"

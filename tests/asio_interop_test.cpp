@@ -3,13 +3,11 @@
 
 #include <doctest/doctest.h>
 
-#include <asio/ip/tcp.hpp>
-#include <asio/post.hpp>
-#include <asio/steady_timer.hpp>
 #include <atomic>
 #include <chrono>
 #include <memory>
 
+#include "support/asio.hpp"
 #include "support/counted.hpp"
 #include "wakeful/async.hpp"
 #include "wakeful/future/select.hpp"

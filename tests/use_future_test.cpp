@@ -5,13 +5,14 @@
 #include <doctest/doctest.h>
 
 #include <array>
+#include "support/asio.hpp"
+#if WAKEFUL_ASIO_IS_BOOST
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/write.hpp>
+#else
 #include <asio/bind_cancellation_slot.hpp>
-#include <asio/error.hpp>
-#include <asio/io_context.hpp>
-#include <asio/ip/tcp.hpp>
-#include <asio/post.hpp>
-#include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
+#endif
 #include <atomic>
 #include <chrono>
 #include <cstddef>

@@ -95,7 +95,7 @@ Async<void> client(int id, TcpStream stream, Sender<Event> hub) {
 }
 
 Async<int> serve(unsigned short port) {
-  auto listener = wakeful::net::TcpListener::bind({asio::ip::address_v4::loopback(), port});
+  auto listener = wakeful::net::TcpListener::bind({wakeful::asio::ip::address_v4::loopback(), port});
   if (!listener) {
     std::fprintf(stderr, "bind: %s\n", listener.error().message().c_str());
     co_return 1;

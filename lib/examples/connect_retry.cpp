@@ -23,7 +23,7 @@ constexpr auto connect_timeout = 500ms;
 
 // One attempt over every address the name resolves to; the first that connects in time wins.
 Async<std::optional<TcpStream>> try_connect(const std::string& host, const std::string& port) {
-  asio::ip::tcp::resolver resolver(wakeful::current_io_context());
+  wakeful::asio::ip::tcp::resolver resolver(wakeful::current_io_context());
   auto endpoints = co_await resolver.async_resolve(host, port, wakeful::use_future);
   if (!endpoints) {
     std::printf("resolve %s: %s\n", host.c_str(), endpoints.error().message().c_str());

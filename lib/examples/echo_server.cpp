@@ -31,7 +31,7 @@ Async<void> echo(TcpStream stream) {
 }
 
 Async<int> serve(unsigned short port) {
-  auto listener = TcpListener::bind({asio::ip::address_v4::loopback(), port});
+  auto listener = TcpListener::bind({wakeful::asio::ip::address_v4::loopback(), port});
   if (!listener) {
     std::fprintf(stderr, "bind: %s\n", listener.error().message().c_str());
     co_return 1;

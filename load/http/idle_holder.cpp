@@ -22,8 +22,7 @@
 #include <string>
 #include <vector>
 
-#include <asio/ip/tcp.hpp>
-#include <asio/signal_set.hpp>
+#include <wakeful/asio.hpp>
 #include <wakeful/io.hpp>
 #include <wakeful/wakeful.hpp>
 
@@ -32,6 +31,7 @@ namespace {
 using wakeful::Async;
 using wakeful::net::TcpSocket;
 using wakeful::net::TcpStream;
+namespace asio = wakeful::asio;
 namespace io = wakeful::io;
 
 struct Options {
@@ -49,7 +49,7 @@ struct Options {
 Async<std::optional<TcpStream>> open_one(asio::ip::address source, asio::ip::tcp::endpoint server,
                                          const std::string& request) {
   TcpSocket socket(wakeful::current_io_context());
-  std::error_code error;
+  wakeful::asio_error_code error;
   socket.open(server.protocol(), error);
   if (!error) {
     socket.set_option(asio::socket_base::reuse_address(true), error);
@@ -60,7 +60,7 @@ Async<std::optional<TcpStream>> open_one(asio::ip::address source, asio::ip::tcp
     // ports.
     const int enable = 1;
     if (::setsockopt(socket.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &enable, sizeof enable) != 0) {
-      error = std::error_code(errno, std::system_category());
+      error = wakeful::asio_error_code(errno, asio::error::get_system_category());
     }
   }
   if (!error) {

@@ -14,7 +14,7 @@
 #include <stdexcept>
 #include <string>
 
-#include <asio/ip/tcp.hpp>
+#include "support/asio.hpp"
 
 namespace wakeful::test {
 

@@ -2,6 +2,7 @@
 // wakeful's Asio side in one include: registrations, TCP, timers and use_future (pulls in Asio headers; the
 // core, wakeful/wakeful.hpp, does not).
 
+#include "wakeful/asio.hpp"              // IWYU pragma: export
 #include "wakeful/io/readiness.hpp"      // IWYU pragma: export
 #include "wakeful/io/registration.hpp"   // IWYU pragma: export
 #include "wakeful/io/result.hpp"         // IWYU pragma: export

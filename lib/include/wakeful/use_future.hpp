@@ -53,15 +53,7 @@
 #include <typeinfo>
 #include <utility>
 
-#include <asio/associated_executor.hpp>
-#include <asio/async_result.hpp>
-#include <asio/cancellation_signal.hpp>
-#include <asio/execution/context.hpp>
-#include <asio/execution_context.hpp>
-#include <asio/io_context.hpp>
-#include <asio/post.hpp>
-#include <asio/query.hpp>
-#include <asio/strand.hpp>
+#include "wakeful/asio.hpp"
 
 #include "wakeful/detail/mutex.hpp"
 #include "wakeful/future.hpp"
@@ -133,6 +125,14 @@ struct asio_output<std::error_code> {
 };
 template <class... Rest>
 struct asio_output<const std::error_code&, Rest...> : asio_output<std::error_code, Rest...> {};
+#if WAKEFUL_ASIO_IS_BOOST
+// Boost.Asio completes with boost::system::error_code, which io::Result holds as the
+// std::error_code it converts to.
+template <class... Rest>
+struct asio_output<boost::system::error_code, Rest...> : asio_output<std::error_code, Rest...> {};
+template <class... Rest>
+struct asio_output<const boost::system::error_code&, Rest...> : asio_output<std::error_code, Rest...> {};
+#endif
 
 /// What the completion handler and the future share.
 template <class Output, class Executor>
@@ -364,7 +364,7 @@ class [[nodiscard]] AsioFuture<void(Args...), Initiation, InitArgs...> {
 
 /// Makes wakeful::use_future a completion token for every Asio operation.
 template <class... Args>
-struct asio::async_result<wakeful::use_future_t, void(Args...)> {
+struct wakeful::asio::async_result<wakeful::use_future_t, void(Args...)> {
   template <class Initiation, class... InitArgs>
   static auto initiate(Initiation&& initiation, wakeful::use_future_t /*token*/, InitArgs&&... args) {
     return wakeful::detail::AsioFuture<void(Args...), std::decay_t<Initiation>, std::decay_t<InitArgs>...>(

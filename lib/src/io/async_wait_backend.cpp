@@ -25,7 +25,7 @@ class WaitDone {
     }
   }
 
-  void operator()(const asio::error_code& error) {
+  void operator()(const asio_error_code& error) {
     ScheduledIo* io = std::exchange(io_, nullptr);
     if (error == asio::error::operation_aborted) {
       io->on_disarmed(direction_, false);  // the descriptor was closed or released

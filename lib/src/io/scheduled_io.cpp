@@ -11,8 +11,6 @@
 #include <memory>
 #include <utility>
 
-#include <asio/post.hpp>
-
 #include "runtime/worker.hpp"
 
 namespace wakeful::io::detail {
@@ -63,7 +61,7 @@ Result<ScheduledIo*> ScheduledIo::create(asio::io_context& context, int descript
     }
     throw;
   }
-  asio::error_code error;
+  asio_error_code error;
   io->descriptor_.assign(descriptor, error);
   if (error) {
     if (ownership == Ownership::owned) {
@@ -197,7 +195,7 @@ void ScheduledIo::let_go_now() noexcept {
     return;
   }
   if (ownership_ == Ownership::owned) {
-    asio::error_code ignored;
+    asio_error_code ignored;
     descriptor_.close(ignored);
   } else {
     (void)descriptor_.release();

@@ -63,9 +63,8 @@
 #include <atomic>
 #include <cstdint>
 
-#include <asio/io_context.hpp>
-#include <asio/posix/stream_descriptor.hpp>
-
+#include "wakeful/asio.hpp"
+#include "wakeful/config.hpp"
 #include "wakeful/context.hpp"
 #include "wakeful/detail/mutex.hpp"
 #include "wakeful/io/readiness.hpp"

@@ -127,7 +127,7 @@ io::Result<TcpStream> TcpStream::open(asio::io_context& context, int descriptor,
 }
 
 TcpStream::TcpStream(TcpSocket socket) {
-  asio::error_code error;
+  asio_error_code error;
   const asio::ip::tcp::endpoint local = socket.local_endpoint(error);
   asio::io_context& context = socket.get_executor().context();
   const int descriptor = error ? -1 : socket.release(error);  // leaves the socket's reactor

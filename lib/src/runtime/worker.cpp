@@ -5,11 +5,17 @@
 
 #include <cassert>
 
-#include <asio/error.hpp>
-#include <asio/post.hpp>
+#include "wakeful/asio.hpp"
 
 #include "task_state.hpp"
 #include "wakeful/coop.hpp"
+
+// Asio's concurrency hints carry the flavour's prefix.
+#if WAKEFUL_ASIO_IS_BOOST
+#define WAKEFUL_CONCURRENCY_HINT_UNSAFE_IO BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO
+#else
+#define WAKEFUL_CONCURRENCY_HINT_UNSAFE_IO ASIO_CONCURRENCY_HINT_UNSAFE_IO
+#endif
 
 namespace wakeful::detail {
 
@@ -134,7 +140,7 @@ Worker::Worker(Runtime& runtime, std::size_t index, AsioLocking locking)
     : runtime_(runtime),
       index_(index),
       thread_only_(locking == AsioLocking::worker_thread_only),
-      io_(thread_only_ ? ASIO_CONCURRENCY_HINT_UNSAFE_IO : 1),
+      io_(thread_only_ ? WAKEFUL_CONCURRENCY_HINT_UNSAFE_IO : 1),
       work_guard_(asio::make_work_guard(io_)),
       timers_(std::chrono::steady_clock::now()),
       park_timer_(io_.get_executor()),
@@ -279,7 +285,7 @@ void Worker::arm_park_timer() {
   }
   park_timer_armed_for_ = *next;
   park_timer_.expires_at(*next);
-  park_timer_.async_wait([this](const asio::error_code& error) {
+  park_timer_.async_wait([this](const asio_error_code& error) {
     if (error != asio::error::operation_aborted) {
       park_timer_armed_for_ = std::chrono::steady_clock::time_point::max();
     }

@@ -7,9 +7,7 @@
 #include <mutex>
 #include <vector>
 
-#include <asio/basic_waitable_timer.hpp>
-#include <asio/executor_work_guard.hpp>
-#include <asio/io_context.hpp>
+#include "wakeful/asio.hpp"
 
 #include "owned_tasks.hpp"
 #include "run_queue.hpp"

@@ -41,9 +41,7 @@
 #include "wakeful/io/result.hpp"
 #include "wakeful/poll.hpp"
 
-namespace asio {
-class io_context;
-}  // namespace asio
+#include "wakeful/asio_fwd.hpp"
 
 namespace wakeful::io {
 

@@ -33,6 +33,11 @@ inline std::error_code last_error() noexcept {
   return {errno, system};
 }
 
+/// An error type other than std::error_code that converts to one: Boost.Asio's
+/// boost::system::error_code.
+template <class E>
+concept ConvertibleErrorCode = std::is_convertible_v<const E&, std::error_code> && !std::is_same_v<E, std::error_code>;
+
 /// Either a `T` or an error.
 template <class T>
 class [[nodiscard]] Result {
@@ -44,6 +49,10 @@ class [[nodiscard]] Result {
       : error_value_(error.value()), error_category_(&error.category()) {
     assert(error);
   }
+  /// A failed result from another error type; `error` must be an error.
+  template <ConvertibleErrorCode E>
+  Result(const E& error)  // NOLINT(google-explicit-constructor)
+      : Result(std::error_code(error)) {}
 
   /// True when this holds a value.
   [[nodiscard]] bool ok() const noexcept { return value_.has_value(); }
@@ -103,6 +112,10 @@ class [[nodiscard]] Result<void> {
   /// Success if `error` is empty, else that error.
   Result(std::error_code error) noexcept  // NOLINT(google-explicit-constructor)
       : error_value_(error.value()), error_category_(error ? &error.category() : nullptr) {}
+  /// Success if `error` is empty, else that error, from another error type.
+  template <ConvertibleErrorCode E>
+  Result(const E& error)  // NOLINT(google-explicit-constructor)
+      : Result(std::error_code(error)) {}
 
   /// True on success.
   [[nodiscard]] bool ok() const noexcept { return error_category_ == nullptr; }

@@ -6,8 +6,7 @@
 #include <optional>
 #include <utility>
 
-#include <asio/io_context.hpp>
-#include <asio/ip/tcp.hpp>
+#include "wakeful/asio.hpp"
 
 #include "wakeful/context.hpp"
 #include "wakeful/io/registration.hpp"

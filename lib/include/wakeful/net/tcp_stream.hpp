@@ -12,9 +12,7 @@
 #include <type_traits>
 #include <utility>
 
-#include <asio/basic_stream_socket.hpp>
-#include <asio/io_context.hpp>
-#include <asio/ip/tcp.hpp>
+#include "wakeful/asio.hpp"
 
 #include "wakeful/context.hpp"
 #include "wakeful/io/readiness.hpp"

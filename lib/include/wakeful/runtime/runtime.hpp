@@ -9,15 +9,12 @@
 #include <utility>
 #include <vector>
 
+#include "wakeful/asio_fwd.hpp"
 #include "wakeful/block_on.hpp"
 #include "wakeful/future.hpp"
 #include "wakeful/runtime/metrics.hpp"
 #include "wakeful/task/join_handle.hpp"
 #include "wakeful/task/spawn.hpp"
-
-namespace asio {
-class io_context;
-}  // namespace asio
 
 namespace wakeful {
 
