@@ -116,6 +116,48 @@ TEST_CASE("a head trickled in slower than --header-timeout gets 408 and is close
   }
 }
 
+TEST_CASE("a body trickled in below --body-min-rate is cut at --body-timeout, however often its bytes come") {
+  for (const std::string& mode : httpd_modes()) {
+    CAPTURE(mode);
+    // Each piece comes well within --header-timeout, which alone never cut a body.
+    HttpdProcess server(flags(mode, {"--header-timeout", "400ms", "--body-timeout", "600ms", "--body-min-rate", "1k"}));
+    const auto trickle = [](HttpClient& client, const std::string& piece) {
+      const auto start = std::chrono::steady_clock::now();
+      for (int i = 0; i < 50 && client.send(piece) && !client.closed_within(100ms); ++i) {
+      }
+      return std::chrono::steady_clock::now() - start;
+    };
+    // A chunked echo answers once the body is complete: cut before, it gets 408.
+    HttpClient chunked(server.port());
+    REQUIRE(chunked.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"));
+    CHECK(trickle(chunked, "1\r\nx\r\n") < 3s);
+    CHECK(chunked.closed_within(1s));
+    CHECK(chunked.received().starts_with("HTTP/1.1 408 Request Timeout\r\n"));
+    // A response that went out before its body: the connection is closed.
+    HttpClient streamed(server.port());
+    REQUIRE(streamed.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n"));
+    CHECK(trickle(streamed, "y") < 3s);
+    CHECK(streamed.closed_within(1s));
+    CHECK(streamed.received().starts_with("HTTP/1.1 200 OK\r\n"));
+    // A body that keeps the rate takes as long as it needs, well past --body-timeout.
+    HttpClient steady(server.port());
+    const std::string body(16 * 1024, 'z');
+    REQUIRE(
+        steady.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n"));
+    const auto start = std::chrono::steady_clock::now();
+    for (std::size_t sent = 0; sent < body.size(); sent += 512) {  // 5 KiB/s: 3.2 s in all
+      REQUIRE(steady.send(body.substr(sent, 512)));
+      std::this_thread::sleep_for(100ms);
+    }
+    CHECK(std::chrono::steady_clock::now() - start > 1s);
+    const std::vector<HttpResponse> r = steady.read_responses(1);
+    REQUIRE(r.size() == 1);
+    CHECK(r[0].body == body);
+    CHECK(!r[0].closes());
+    CHECK(steady.request(get("/json")));  // the next request gets its own head deadline
+  }
+}
+
 TEST_CASE("a kept-alive connection idle past --idle-timeout is closed, and a silent one past --header-timeout") {
   for (const std::string& mode : httpd_modes()) {
     CAPTURE(mode);

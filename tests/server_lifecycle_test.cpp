@@ -49,6 +49,8 @@ TEST_CASE("the command line: --help, --version, and clear errors with exit statu
            {"--threads", "0"},
            {"--max-body-bytes", "lots"},
            {"--header-timeout", "-1"},
+           {"--body-timeout", "0"},
+           {"--body-min-rate", "fast"},
            {"--log-level", "loud"},
            {"--bind", "not-an-address"},
            {"--root", "/nonexistent/dir"},
