@@ -76,6 +76,8 @@ An HTTP/1.1 server on the wakeful executor.
 
   --bind ADDRESS             address to listen on (default 0.0.0.0; :: for IPv6 and IPv4)
   --port PORT                port (default 8080; 0 picks a free one)
+  --reuse-port               share the port with processes that already listen on it (for
+                             a restart without downtime); without it a port in use is refused
   --threads N                workers, one thread each (default: one per hardware thread)
   --root DIR                 serve static files from DIR
   --static-prefix PATH       where they appear (default /static/; / serves them at the root)
@@ -122,6 +124,10 @@ Parsed parse_args(const std::vector<std::string_view>& args) {
     }
     if (flag == "--access-log") {
       config.access_log = true;
+      continue;
+    }
+    if (flag == "--reuse-port") {
+      config.reuse_port = true;
       continue;
     }
     if (i + 1 >= args.size()) {

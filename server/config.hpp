@@ -39,6 +39,7 @@ struct Limits {
 struct Config {
   std::string bind = "0.0.0.0";
   std::uint16_t port = 8080;
+  bool reuse_port = false;  ///< share the port with another process that holds it (SO_REUSEPORT)
   std::size_t threads = 0;  ///< 0: one per hardware thread
   std::optional<std::string> root;
   std::string static_prefix = "/static/";

@@ -63,6 +63,34 @@ TEST_CASE("the command line: --help, --version, and clear errors with exit statu
   }
 }
 
+TEST_CASE("a port another process listens on is refused, unless --reuse-port asks to share it") {
+  HttpdProcess first({"--threads", "2"});
+  const std::string port = std::to_string(first.port());
+  // The same address, and the wildcard address over it: both would share the port silently.
+  for (const std::string address : {"127.0.0.1", "0.0.0.0"}) {
+    CAPTURE(address);
+    const auto [message, status] = run_cli({"--bind", address, "--port", port, "--threads", "2"});
+    CHECK(status == 1);
+    CHECK(message.find("cannot listen on http://" + address + ":" + port + "/: the port is in use") !=
+          std::string::npos);
+    CHECK(message.find("--reuse-port") != std::string::npos);
+    CHECK(message.find("listening on") == std::string::npos);
+  }
+  HttpdProcess second({"--port", port, "--reuse-port", "--threads", "2"});
+  CHECK(second.port() == first.port());
+  HttpClient client(first.port());
+  CHECK(client.request(get("/json")));
+  first.signal(SIGTERM);
+  CHECK(first.wait().second == 0);
+  HttpClient after(second.port());  // the second one serves the port alone now
+  CHECK(after.request(get("/json")));
+  // A port left free again (its connections in TIME_WAIT) is taken without the flag.
+  second.signal(SIGTERM);
+  CHECK(second.wait().second == 0);
+  HttpdProcess third({"--port", port});
+  CHECK(third.port() == first.port());
+}
+
 TEST_CASE("SIGTERM: in-flight requests finish with Connection: close, idle ones close, exit 0") {
   for (const std::string& mode : httpd_modes()) {
     CAPTURE(mode);
