@@ -138,6 +138,7 @@ int run(httpd::ServerState& state, const asio::ip::address& address) {
                                         (config.threads == 1 ? " worker" : " workers") + ", mode " +
                                         std::string(httpd::mode_name(config.mode)) + ")");
   runtime.block_on(serve(state, workers, listeners));
+  httpd::log_throttled_counts(state);
   httpd::log(httpd::LogLevel::info, "stopped");
   return 0;
 }

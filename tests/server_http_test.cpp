@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -213,31 +214,74 @@ TEST_CASE("a client that stops reading is dropped after --write-timeout") {
   ::rmdir(root.c_str());
 }
 
-TEST_CASE("beyond --max-connections, connections are closed at once and counted") {
+TEST_CASE("beyond --max-connections, connections get 503 and a close, counted and logged at most once a second") {
   for (const std::string& mode : httpd_modes()) {
     CAPTURE(mode);
     HttpdProcess server(flags(mode, {"--max-connections", "3", "--threads", "1"}));
+    server.drain_log_in_background();
     HttpClient a(server.port());
     HttpClient b(server.port());
     REQUIRE(a.request(get("/json")));
     REQUIRE(b.request(get("/json")));
     HttpClient c(server.port());  // the third: still within the cap
     REQUIRE(c.request(get("/json")));
-    HttpClient over(server.port());
-    CHECK(over.closed_within(3s));
-    CHECK(over.received().empty());
+    constexpr int over_count = 20;
+    for (int i = 0; i < over_count; ++i) {  // a health check among them: it learns why
+      HttpClient over(server.port());
+      (void)over.send(get(i % 2 == 0 ? "/healthz" : "/plaintext"));  // the answer may come first
+      const std::vector<HttpResponse> r = over.read_responses(1, {}, 3s);
+      REQUIRE(r.size() == 1);
+      CHECK(r[0].status == 503);
+      CHECK(r[0].closes());
+      CHECK(r[0].body == "Service Unavailable\n");
+      CHECK(over.closed_within(3s));
+    }
     c.close();  // a slot frees up: /metrics can get in
     double rejected = 0;
-    for (int i = 0; i < 50 && rejected == 0; ++i) {
+    for (int i = 0; i < 100 && rejected < over_count; ++i) {
       std::this_thread::sleep_for(20ms);
       try {
         rejected = server.metric("httpd_connections_rejected_total");
       } catch (const std::exception&) {  // refused while the slot was still taken
       }
     }
-    CHECK(rejected >= 1);
+    CHECK(rejected >= over_count);
     CHECK(a.request(get("/plaintext")));  // the others never noticed
+    server.signal(SIGTERM);
+    const auto [log, status] = server.wait();
+    CHECK(status == 0);
+    // Logged at once, then at most once a second with a count, and what is left at exit: every
+    // refusal is in a count, in a few lines.
+    std::size_t lines = 0;
+    std::size_t counted = 0;
+    const std::string marker = "--max-connections (3) reached: answered 503 and closed ";
+    for (std::size_t at = log.find(marker); at != std::string::npos; at = log.find(marker, at + 1)) {
+      ++lines;
+      counted += std::stoul(log.substr(at + marker.size()));
+    }
+    CHECK(counted == static_cast<std::size_t>(rejected));
+    CHECK(lines >= 1);
+    CHECK(lines <= 5);
   }
+}
+
+TEST_CASE("/metrics: child polls per wake read 2 in tasks mode, as their help text says") {
+  HttpdProcess server({"--mode", "tasks", "--threads", "1"});
+  for (int i = 0; i < 30; ++i) {  // each connection's task: polled when added, and when its end wakes it
+    HttpClient client(server.port());
+    REQUIRE(client.request(get("/plaintext")));
+  }
+  REQUIRE(server.metric_becomes("httpd_connections_open", 1));
+  const double per_wake = server.metric("wakeful_joinset_child_polls_per_wake");
+  CHECK(per_wake > 1.9);
+  CHECK(per_wake < 2.1);
+  HttpClient client(server.port());
+  const std::optional<HttpResponse> metrics = client.request(get("/metrics"));
+  REQUIRE(metrics);
+  const std::size_t help = metrics->body.find("# HELP wakeful_joinset_child_polls_per_wake ");
+  REQUIRE(help != std::string::npos);
+  const std::string text = metrics->body.substr(help, metrics->body.find('\n', help) - help);
+  CHECK(text.find("so 2 when each child wakes once") != std::string::npos);
 }
 
 TEST_CASE("clients that reset or vanish mid-request do not disturb the others") {

@@ -218,6 +218,17 @@ TEST_CASE("out of file descriptors: open connections keep working, accepting res
       REQUIRE(r.size() == 1);
       CHECK(r[0].body == "Hello, World!");
     }
+    // The stall was logged, at most once a second (it lasted well under three).
+    server.signal(SIGTERM);
+    const auto [log, status] = server.wait();
+    CHECK(status == 0);
+    const std::string marker = "accept: out of file descriptors (RLIMIT_NOFILE ";
+    std::size_t lines = 0;
+    for (std::size_t at = log.find(marker); at != std::string::npos; at = log.find(marker, at + 1)) {
+      ++lines;
+    }
+    CHECK(lines >= 1);
+    CHECK(lines <= 4);
   }
 }
 
