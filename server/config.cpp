@@ -86,7 +86,7 @@ An HTTP/1.1 server on the wakeful executor.
   --max-uri-bytes SIZE       request target (default 4k; 414 beyond)
   --max-body-bytes SIZE      request body (default 1m; 413 beyond)
   --max-requests N           requests per connection, then close (default 0: no limit)
-  --max-connections N        open connections at once; more are closed at accept (default 10000)
+  --max-connections N        open connections at once; more get 503 and a close (default 10000)
   --header-timeout TIME      to receive a request head (default 10s)
   --body-timeout TIME        to receive a request body, plus 1s per --body-min-rate bytes
                              received (default 20s; 408 beyond)

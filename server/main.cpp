@@ -134,7 +134,15 @@ int run(httpd::ServerState& state, const asio::ip::address& address) {
     listeners.push_back(std::move(*listener));
     workers.push_back(std::make_unique<httpd::Worker>(state, i, router));
   }
-  httpd::log(httpd::LogLevel::info, "listening on " + url_of(endpoint) + " (" + std::to_string(config.threads) +
+  std::string where = url_of(endpoint);
+  if (endpoint.address().is_unspecified()) {  // not a URL to open: say what it means
+    const bool v6 = endpoint.address().is_v6();
+    const asio::ip::address loopback =
+        v6 ? asio::ip::address(asio::ip::address_v6::loopback()) : asio::ip::address(asio::ip::address_v4::loopback());
+    where += std::string(v6 ? ", every IPv6 and IPv4 interface" : ", every IPv4 interface") + " (from this machine " +
+             url_of(asio::ip::tcp::endpoint(loopback, endpoint.port())) + ")";
+  }
+  httpd::log(httpd::LogLevel::info, "listening on " + where + " (" + std::to_string(config.threads) +
                                         (config.threads == 1 ? " worker" : " workers") + ", mode " +
                                         std::string(httpd::mode_name(config.mode)) + ")");
   runtime.block_on(serve(state, workers, listeners));

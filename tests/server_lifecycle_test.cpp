@@ -91,6 +91,27 @@ TEST_CASE("a port another process listens on is refused, unless --reuse-port ask
   CHECK(third.port() == first.port());
 }
 
+TEST_CASE("the container's health check asks the port the server listens on, whatever --port says") {
+  const auto health = [](const HttpdProcess& server) {
+    ChildProcess check({"/bin/bash", WAKEFUL_HEALTHCHECK_PATH, std::to_string(server.pid())}, true);
+    return check.wait(10s);
+  };
+  HttpdProcess server({"--threads", "2", "--shutdown-timeout", "5s"});  // an ephemeral port
+  const auto [healthy, healthy_status] = health(server);
+  CHECK(healthy_status == 0);
+  CHECK(healthy.empty());
+  HttpClient busy(server.port());  // keeps the drain going
+  REQUIRE(busy.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n01234"));
+  std::this_thread::sleep_for(100ms);
+  server.signal(SIGTERM);
+  std::this_thread::sleep_for(300ms);
+  const auto [draining, draining_status] = health(server);  // the listeners are closed
+  CHECK(draining_status == 1);
+  CHECK(draining.find("no listening TCP socket") != std::string::npos);
+  REQUIRE(busy.send("56789"));
+  CHECK(server.wait().second == 0);
+}
+
 TEST_CASE("SIGTERM: in-flight requests finish with Connection: close, idle ones close, exit 0") {
   for (const std::string& mode : httpd_modes()) {
     CAPTURE(mode);
