@@ -4,6 +4,7 @@
 #   docker build -t wakeful-httpd .
 #   docker run --rm -p 8080:8080 wakeful-httpd                 # add flags after the image name
 #   docker run --rm -p 8080:8080 -v "$PWD/site:/srv:ro" wakeful-httpd --root /srv --static-prefix /
+#   docker run --rm -p 9000:9000 wakeful-httpd --port 9000        # the health check follows the port
 
 FROM debian:12 AS build
 WORKDIR /src
@@ -17,12 +18,13 @@ RUN cmake --preset release -DWAKEFUL_BUILD_TESTS=OFF -DWAKEFUL_BUILD_LOAD=OFF -D
 FROM debian:12-slim
 RUN useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin httpd
 COPY --from=build /src/build/release/server/wakeful-httpd /usr/local/bin/wakeful-httpd
+COPY --from=build /src/scripts/healthcheck.sh /usr/local/bin/wakeful-httpd-healthcheck
 USER httpd
 EXPOSE 8080
 # SIGTERM (docker stop) drains: in-flight requests finish, then the process exits 0. Give it
 # longer than --shutdown-timeout (10 s by default) with `docker stop -t`.
 STOPSIGNAL SIGTERM
-# No curl in the slim image: bash's /dev/tcp asks /healthz (503 while draining).
-HEALTHCHECK --interval=10s --timeout=3s --start-period=2s --retries=3 \
-  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /healthz HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
+# /healthz (503 while draining) on the address and port the server (PID 1) listens on, whatever
+# --bind and --port were given: scripts/healthcheck.sh finds its listening sockets in /proc.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=2s --retries=3 CMD ["wakeful-httpd-healthcheck"]
 ENTRYPOINT ["wakeful-httpd", "--bind", "0.0.0.0", "--port", "8080"]

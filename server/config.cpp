@@ -76,6 +76,8 @@ An HTTP/1.1 server on the wakeful executor.
 
   --bind ADDRESS             address to listen on (default 0.0.0.0; :: for IPv6 and IPv4)
   --port PORT                port (default 8080; 0 picks a free one)
+  --reuse-port               share the port with processes that already listen on it (for
+                             a restart without downtime); without it a port in use is refused
   --threads N                workers, one thread each (default: one per hardware thread)
   --root DIR                 serve static files from DIR
   --static-prefix PATH       where they appear (default /static/; / serves them at the root)
@@ -84,8 +86,11 @@ An HTTP/1.1 server on the wakeful executor.
   --max-uri-bytes SIZE       request target (default 4k; 414 beyond)
   --max-body-bytes SIZE      request body (default 1m; 413 beyond)
   --max-requests N           requests per connection, then close (default 0: no limit)
-  --max-connections N        open connections at once; more are closed at accept (default 10000)
+  --max-connections N        open connections at once; more get 503 and a close (default 10000)
   --header-timeout TIME      to receive a request head (default 10s)
+  --body-timeout TIME        to receive a request body, plus 1s per --body-min-rate bytes
+                             received (default 20s; 408 beyond)
+  --body-min-rate SIZE       bytes per second a slow body must keep up (default 500; 0: none)
   --idle-timeout TIME        kept-alive connection without a request (default 60s)
   --write-timeout TIME       a response write that makes no progress (default 30s)
   --shutdown-timeout TIME    on SIGINT/SIGTERM, for in-flight requests (default 10s)
@@ -119,6 +124,10 @@ Parsed parse_args(const std::vector<std::string_view>& args) {
     }
     if (flag == "--access-log") {
       config.access_log = true;
+      continue;
+    }
+    if (flag == "--reuse-port") {
+      config.reuse_port = true;
       continue;
     }
     if (i + 1 >= args.size()) {
@@ -187,6 +196,14 @@ Parsed parse_args(const std::vector<std::string_view>& args) {
     } else if (flag == "--header-timeout") {
       if (!parse_duration(value, config.limits.header_timeout) || config.limits.header_timeout.count() == 0) {
         return bad("a duration such as 500ms or 10s");
+      }
+    } else if (flag == "--body-timeout") {
+      if (!parse_duration(value, config.limits.body_timeout) || config.limits.body_timeout.count() == 0) {
+        return bad("a duration such as 500ms or 10s");
+      }
+    } else if (flag == "--body-min-rate") {
+      if (!parse_size(value, config.limits.body_min_rate)) {
+        return bad("a size per second, such as 500 or 1k");
       }
     } else if (flag == "--idle-timeout") {
       if (!parse_duration(value, config.limits.idle_timeout) || config.limits.idle_timeout.count() == 0) {

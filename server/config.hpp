@@ -28,13 +28,18 @@ struct Limits {
   std::size_t max_requests_per_connection = 0;            ///< 0: no limit
   std::size_t max_connections = 10'000;                   ///< open at once, per process
   std::chrono::milliseconds header_timeout{10'000};       ///< to receive a whole request head
-  std::chrono::milliseconds idle_timeout{60'000};         ///< between requests on a kept-alive connection
-  std::chrono::milliseconds write_timeout{30'000};        ///< without any write progress
+  /// To receive a request body, counted from its start (408 and close, or a close once the
+  /// response is out), plus one second for every body_min_rate bytes received (0: no more).
+  std::chrono::milliseconds body_timeout{20'000};
+  std::size_t body_min_rate = 500;                  ///< bytes per second that earn a body more time
+  std::chrono::milliseconds idle_timeout{60'000};   ///< between requests on a kept-alive connection
+  std::chrono::milliseconds write_timeout{30'000};  ///< without any write progress
 };
 
 struct Config {
   std::string bind = "0.0.0.0";
   std::uint16_t port = 8080;
+  bool reuse_port = false;  ///< share the port with another process that holds it (SO_REUSEPORT)
   std::size_t threads = 0;  ///< 0: one per hardware thread
   std::optional<std::string> root;
   std::string static_prefix = "/static/";

@@ -182,6 +182,15 @@ class WorkerLink {
   Worker& worker_;
 };
 
+// The time `bytes` of a body earn it: one second per body_min_rate bytes.
+Clock::duration body_credit(std::size_t bytes, const Limits& limits) {
+  if (limits.body_min_rate == 0) {
+    return Clock::duration::zero();
+  }
+  return std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(static_cast<double>(bytes) / static_cast<double>(limits.body_min_rate)));
+}
+
 std::string endpoint_text(const asio::ip::tcp::endpoint& endpoint) {
   const asio::ip::address address = endpoint.address();
   const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
@@ -222,7 +231,7 @@ wakeful::Async<void> serve_connection(net::Accepted accepted, Worker& worker) {
     http::InputBuffer input(worker.input_capacity());
     http::Output output;
     wakeful::time::Sleep timer(Clock::now() + limits.header_timeout);
-    Clock::time_point deadline = timer.deadline();  // for the request head under way
+    Clock::time_point deadline = timer.deadline();  // for the request head, or body, under way
     bool flushed = true;
 
     for (;;) {
@@ -245,6 +254,7 @@ wakeful::Async<void> serve_connection(net::Accepted accepted, Worker& worker) {
 
       const std::size_t answered = session.requests();
       http::SessionStatus status = http::SessionStatus::close;
+      bool reading_body = false;  // this read brought bytes of a body
       if (!got) {
         if (idle) {
           break;  // idle too long: closed without a word (RFC 9112 section 9.6)
@@ -259,6 +269,10 @@ wakeful::Async<void> serve_connection(net::Accepted accepted, Worker& worker) {
         }
         input.commit(**got);
         stats.bytes_received.add(**got);
+        reading_body = !session.in_head();
+        if (reading_body) {
+          deadline += body_credit(**got, limits);
+        }
         status = session.process(input, output);
       }
       for (;;) {
@@ -271,9 +285,16 @@ wakeful::Async<void> serve_connection(net::Accepted accepted, Worker& worker) {
       if (!flushed || status == http::SessionStatus::close) {
         break;
       }
-      if (session.requests() != answered || !session.in_head()) {
-        // A new request began, or its body is arriving: the read deadline starts again. A head
-        // that trickles in keeps the deadline its first byte set (slowloris).
+      if (!session.in_head()) {
+        // A body is arriving: it has body_timeout from its start, and one second more for every
+        // body_min_rate bytes it brings (above), so a body that trickles in is cut however often
+        // its bytes come.
+        if (session.requests() != answered) {
+          deadline = Clock::now() + limits.body_timeout;
+        }
+      } else if (session.requests() != answered || reading_body) {
+        // A new request began, or the next one follows a body: the read deadline starts again.
+        // A head that trickles in keeps the deadline its first byte set (slowloris).
         deadline = Clock::now() + limits.header_timeout;
       }
     }

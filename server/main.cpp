@@ -1,10 +1,16 @@
 // wakeful-httpd: the command line, the listeners, the workers, and the drain on SIGINT/SIGTERM.
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <exception>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "config.hpp"
@@ -34,6 +40,29 @@ std::string url_of(const asio::ip::tcp::endpoint& endpoint) {
   const asio::ip::address address = endpoint.address();
   const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
   return "http://" + host + ":" + std::to_string(endpoint.port()) + "/";
+}
+
+/// Whether `endpoint` is free of other processes' listeners: the workers' own listeners set
+/// SO_REUSEPORT, and would silently share the port with another process that did too. A probe
+/// socket without SO_REUSEPORT cannot bind where any socket listens. (SO_REUSEADDR: connections
+/// left in TIME_WAIT by an earlier run do not count.) An empty result when the port is free.
+std::error_code probe_port(const asio::ip::tcp::endpoint& endpoint) {
+  const int fd = ::socket(endpoint.protocol().family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return {errno, std::system_category()};
+  }
+  const int yes = 1;
+  const int no = 0;
+  int failed = ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  if (failed == 0 && endpoint.address().is_v6()) {  // as the listeners bind: "::" holds IPv4 too
+    failed = ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &no, sizeof no);
+  }
+  if (failed == 0) {
+    failed = ::bind(fd, endpoint.data(), static_cast<socklen_t>(endpoint.size()));
+  }
+  const int error = failed == 0 ? 0 : errno;
+  ::close(fd);
+  return error == 0 ? std::error_code() : std::error_code(error, std::system_category());
 }
 
 /// Starts every worker's accept loop, waits for SIGINT or SIGTERM, then drains.
@@ -75,10 +104,23 @@ int run(httpd::ServerState& state, const asio::ip::address& address) {
   std::vector<std::unique_ptr<httpd::Worker>> workers;
   std::vector<net::TcpListener> listeners;
   net::ListenOptions options;
-  // One listener per worker on the same port: the kernel spreads connections over them, and a
-  // new process can take over the port before the old one drains (zero-downtime restarts).
+  // One listener per worker on the same port: the kernel spreads connections over them, and
+  // with --reuse-port a new process can take over the port before the old one drains
+  // (zero-downtime restarts).
   options.reuse_port = true;
   asio::ip::tcp::endpoint endpoint(address, config.port);
+  if (config.port != 0 && !config.reuse_port) {  // port 0: the kernel picks a port nobody holds
+    if (const std::error_code error = probe_port(endpoint)) {
+      if (error == std::errc::address_in_use) {
+        httpd::log(httpd::LogLevel::error, "cannot listen on " + url_of(endpoint) +
+                                               ": the port is in use by another socket (another server?); "
+                                               "--reuse-port shares it with that server");
+      } else {
+        httpd::log(httpd::LogLevel::error, "cannot listen on " + url_of(endpoint) + ": " + error.message());
+      }
+      return 1;
+    }
+  }
   for (std::size_t i = 0; i < config.threads; ++i) {
     wakeful::io::Result<net::TcpListener> listener = net::TcpListener::bind(runtime.io_context(i), endpoint, options);
     if (!listener.ok()) {
@@ -91,10 +133,19 @@ int run(httpd::ServerState& state, const asio::ip::address& address) {
     listeners.push_back(std::move(*listener));
     workers.push_back(std::make_unique<httpd::Worker>(state, i, router));
   }
-  httpd::log(httpd::LogLevel::info, "listening on " + url_of(endpoint) + " (" + std::to_string(config.threads) +
+  std::string where = url_of(endpoint);
+  if (endpoint.address().is_unspecified()) {  // not a URL to open: say what it means
+    const bool v6 = endpoint.address().is_v6();
+    const asio::ip::address loopback =
+        v6 ? asio::ip::address(asio::ip::address_v6::loopback()) : asio::ip::address(asio::ip::address_v4::loopback());
+    where += std::string(v6 ? ", every IPv6 and IPv4 interface" : ", every IPv4 interface") + " (from this machine " +
+             url_of(asio::ip::tcp::endpoint(loopback, endpoint.port())) + ")";
+  }
+  httpd::log(httpd::LogLevel::info, "listening on " + where + " (" + std::to_string(config.threads) +
                                         (config.threads == 1 ? " worker" : " workers") + ", mode " +
                                         std::string(httpd::mode_name(config.mode)) + ")");
   runtime.block_on(serve(state, workers, listeners));
+  httpd::log_throttled_counts(state);
   httpd::log(httpd::LogLevel::info, "stopped");
   return 0;
 }

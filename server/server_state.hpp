@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config.hpp"
+#include "log.hpp"
 #include "static_files.hpp"
 #include "stats.hpp"
 
@@ -25,6 +26,8 @@ struct ServerState {
   std::vector<WorkerStats> stats;  ///< one per worker
   std::atomic<bool> draining{false};
   std::atomic<std::size_t> open_connections{0};
+  LogThrottle refused_log;       ///< connections answered 503 at --max-connections
+  LogThrottle accept_stall_log;  ///< accept backing off: out of descriptors or memory
 };
 
 }  // namespace httpd

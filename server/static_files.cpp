@@ -59,6 +59,24 @@ int open_beneath(int root_fd, const std::string& relative, int flags) {
   }
 }
 
+// `path` as a Location that stays on this host: a path starting with "//" (or "/\", which
+// browsers read the same) would be a network-path reference, naming another host. Leading
+// slashes are folded into one and backslashes sent encoded; both name the same file here.
+std::string redirect_path(std::string_view path) {
+  std::string out = "/";
+  while (path.starts_with('/')) {
+    path.remove_prefix(1);
+  }
+  for (const char c : path) {
+    if (c == '\\') {
+      out += "%5C";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 std::string to_hex(std::uint64_t value) {
   char digits[20];
   const auto [end, error] = std::to_chars(digits, digits + sizeof digits, value, 16);
@@ -333,7 +351,7 @@ Response StaticFiles::serve(const http::Request& request, std::string_view relat
     if (!request.path.ends_with('/')) {
       ::close(fd);
       Response moved = Response::error(301);
-      moved.headers = "Location: " + std::string(request.path) + "/";
+      moved.headers = "Location: " + redirect_path(request.path) + "/";
       if (!request.query.empty()) {
         moved.headers += "?" + std::string(request.query);
       }

@@ -59,7 +59,7 @@ std::string render_metrics(const std::vector<WorkerStats>& workers, const wakefu
   metric(out, "httpd_connections_total", "counter", "Connections accepted and served.");
   sample(out, "httpd_connections_total", "", static_cast<double>(accepted));
   metric(out, "httpd_connections_rejected_total", "counter",
-         "Connections closed at accept because --max-connections were open.");
+         "Connections answered 503 and closed at accept because --max-connections were open.");
   sample(out, "httpd_connections_rejected_total", "",
          static_cast<double>(total(workers, [](const WorkerStats& w) { return w.connections_rejected.get(); })));
 
@@ -112,7 +112,10 @@ std::string render_metrics(const std::vector<WorkerStats>& workers, const wakefu
   const std::uint64_t child_polls = total(workers, [](const WorkerStats& w) { return w.set_child_polls.get(); });
   const std::uint64_t wakes = total(workers, [](const WorkerStats& w) { return w.set_wakes.get(); });
   metric(out, "wakeful_joinset_child_polls_per_wake", "gauge",
-         "Join-set child polls per wake (1 when only woken children are polled).");
+         "Join-set child polls per wake: a wake polls its child once, and a child is also polled once, "
+         "unwoken, in the round that adds it; so 2 when each child wakes once (tasks mode: a connection's "
+         "handle wakes when it ends), near 1 for children woken often (inline mode), 0 in naive mode "
+         "(no wakes are counted).");
   sample(out, "wakeful_joinset_child_polls_per_wake", "",
          wakes == 0 ? 0.0 : static_cast<double>(child_polls) / static_cast<double>(wakes));
   return out;

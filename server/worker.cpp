@@ -2,11 +2,14 @@
 
 #include "worker.hpp"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <exception>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "connection.hpp"
 #include "log.hpp"
@@ -28,6 +31,46 @@ namespace net = wakeful::net;
 
 // Connections accepted per poll of the loop before it lets them run.
 constexpr int accept_batch = 64;
+
+// The answer to a connection over --max-connections.
+constexpr std::string_view over_capacity_body = "Service Unavailable\n";
+
+const std::string& over_capacity_response() {
+  static const std::string response =
+      "HTTP/1.1 503 Service Unavailable\r\nServer: wakeful-httpd\r\nContent-Type: text/plain; charset=utf-8\r\n"
+      "Content-Length: " +
+      std::to_string(over_capacity_body.size()) + "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" +
+      std::string(over_capacity_body);
+  return response;
+}
+
+/// Answers a connection over the limit with a fixed 503 and a FIN, without waiting for it: one
+/// non-blocking send (a full socket buffer just loses the answer). What the client has sent
+/// already is read and dropped first, so that the close does not send a reset, which could
+/// destroy the answer before the client reads it.
+void refuse(const net::TcpStream& stream) noexcept {
+  const int fd = stream.native_handle();
+  std::array<char, 4096> discard;
+  (void)::recv(fd, discard.data(), discard.size(), MSG_DONTWAIT);
+  const std::string& response = over_capacity_response();
+  (void)::send(fd, response.data(), response.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  (void)::shutdown(fd, SHUT_WR);
+}
+
+void log_refused(const ServerState& state, std::uint64_t count) {
+  log(LogLevel::warn, "--max-connections (" + std::to_string(state.config.limits.max_connections) +
+                          ") reached: answered 503 and closed " + std::to_string(count) +
+                          (count == 1 ? " connection" : " connections") + " since the last report");
+}
+
+void log_accept_stalls(std::uint64_t count) {
+  rlimit files{};
+  const std::string limit =
+      ::getrlimit(RLIMIT_NOFILE, &files) == 0 ? " (RLIMIT_NOFILE " + std::to_string(files.rlim_cur) + ")" : "";
+  log(LogLevel::warn, "accept: out of file descriptors" + limit +
+                          " or memory: new connections wait in the listen queue; backed off " + std::to_string(count) +
+                          (count == 1 ? " time" : " times") + " since the last report");
+}
 
 // The three ways of driving connections, behind one interface.
 
@@ -114,6 +157,7 @@ class AcceptLoop {
     for (int accepted = 0; accepted < accept_batch; ++accepted) {
       Poll<wakeful::io::Result<net::Accepted>> next = listener_->poll_accept(cx);
       if (next.is_pending()) {
+        note_backoffs();
         return;
       }
       if (!next->ok()) {
@@ -134,10 +178,27 @@ class AcceptLoop {
     if (open >= state.config.limits.max_connections) {
       state.open_connections.fetch_sub(1, std::memory_order_relaxed);
       stats.connections_rejected.add();
+      refuse(accepted.stream);
+      if (std::uint64_t count = 0; state.refused_log.note(count)) {
+        log_refused(state, count);
+      }
       return;  // `accepted` closes the socket as it goes
     }
     stats.connections_accepted.add();
     set_.push(serve_connection(std::move(accepted), *worker_));
+  }
+
+  // Out of descriptors, the listener backs off (and retries); each back-off is counted and
+  // logged, at most once a second.
+  void note_backoffs() {
+    const std::uint64_t backoffs = listener_->backoffs();
+    if (backoffs == seen_backoffs_) {
+      return;
+    }
+    if (std::uint64_t count = 0; worker_->state().accept_stall_log.note(count, backoffs - seen_backoffs_)) {
+      log_accept_stalls(count);
+    }
+    seen_backoffs_ = backoffs;
   }
 
   void reap(Context& cx) {
@@ -166,6 +227,7 @@ class AcceptLoop {
   Set set_;
   bool draining_ = false;
   bool aborted_ = false;
+  std::uint64_t seen_backoffs_ = 0;
   std::optional<wakeful::time::Sleep> deadline_;
 };
 
@@ -205,6 +267,15 @@ void Worker::close_idle_connections() noexcept {
     if (entry->idle) {
       ::shutdown(entry->fd, SHUT_RD);
     }
+  }
+}
+
+void log_throttled_counts(ServerState& state) {
+  if (const std::uint64_t refused = state.refused_log.take_pending(); refused != 0) {
+    log_refused(state, refused);
+  }
+  if (const std::uint64_t stalls = state.accept_stall_log.take_pending(); stalls != 0) {
+    log_accept_stalls(stalls);
   }
 }
 

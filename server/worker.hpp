@@ -63,4 +63,8 @@ class Worker {
   ConnectionEntry* connections_ = nullptr;
 };
 
+/// Logs the connections refused and the accept back-offs counted since their last lines, if
+/// any (at exit: their lines are at most once a second).
+void log_throttled_counts(ServerState& state);
+
 }  // namespace httpd

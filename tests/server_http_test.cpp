@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -116,6 +117,48 @@ TEST_CASE("a head trickled in slower than --header-timeout gets 408 and is close
   }
 }
 
+TEST_CASE("a body trickled in below --body-min-rate is cut at --body-timeout, however often its bytes come") {
+  for (const std::string& mode : httpd_modes()) {
+    CAPTURE(mode);
+    // Each piece comes well within --header-timeout, which alone never cut a body.
+    HttpdProcess server(flags(mode, {"--header-timeout", "400ms", "--body-timeout", "600ms", "--body-min-rate", "1k"}));
+    const auto trickle = [](HttpClient& client, const std::string& piece) {
+      const auto start = std::chrono::steady_clock::now();
+      for (int i = 0; i < 50 && client.send(piece) && !client.closed_within(100ms); ++i) {
+      }
+      return std::chrono::steady_clock::now() - start;
+    };
+    // A chunked echo answers once the body is complete: cut before, it gets 408.
+    HttpClient chunked(server.port());
+    REQUIRE(chunked.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"));
+    CHECK(trickle(chunked, "1\r\nx\r\n") < 3s);
+    CHECK(chunked.closed_within(1s));
+    CHECK(chunked.received().starts_with("HTTP/1.1 408 Request Timeout\r\n"));
+    // A response that went out before its body: the connection is closed.
+    HttpClient streamed(server.port());
+    REQUIRE(streamed.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n"));
+    CHECK(trickle(streamed, "y") < 3s);
+    CHECK(streamed.closed_within(1s));
+    CHECK(streamed.received().starts_with("HTTP/1.1 200 OK\r\n"));
+    // A body that keeps the rate takes as long as it needs, well past --body-timeout.
+    HttpClient steady(server.port());
+    const std::string body(16 * 1024, 'z');
+    REQUIRE(
+        steady.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n"));
+    const auto start = std::chrono::steady_clock::now();
+    for (std::size_t sent = 0; sent < body.size(); sent += 512) {  // 5 KiB/s: 3.2 s in all
+      REQUIRE(steady.send(body.substr(sent, 512)));
+      std::this_thread::sleep_for(100ms);
+    }
+    CHECK(std::chrono::steady_clock::now() - start > 1s);
+    const std::vector<HttpResponse> r = steady.read_responses(1);
+    REQUIRE(r.size() == 1);
+    CHECK(r[0].body == body);
+    CHECK(!r[0].closes());
+    CHECK(steady.request(get("/json")));  // the next request gets its own head deadline
+  }
+}
+
 TEST_CASE("a kept-alive connection idle past --idle-timeout is closed, and a silent one past --header-timeout") {
   for (const std::string& mode : httpd_modes()) {
     CAPTURE(mode);
@@ -171,31 +214,74 @@ TEST_CASE("a client that stops reading is dropped after --write-timeout") {
   ::rmdir(root.c_str());
 }
 
-TEST_CASE("beyond --max-connections, connections are closed at once and counted") {
+TEST_CASE("beyond --max-connections, connections get 503 and a close, counted and logged at most once a second") {
   for (const std::string& mode : httpd_modes()) {
     CAPTURE(mode);
     HttpdProcess server(flags(mode, {"--max-connections", "3", "--threads", "1"}));
+    server.drain_log_in_background();
     HttpClient a(server.port());
     HttpClient b(server.port());
     REQUIRE(a.request(get("/json")));
     REQUIRE(b.request(get("/json")));
     HttpClient c(server.port());  // the third: still within the cap
     REQUIRE(c.request(get("/json")));
-    HttpClient over(server.port());
-    CHECK(over.closed_within(3s));
-    CHECK(over.received().empty());
+    constexpr int over_count = 20;
+    for (int i = 0; i < over_count; ++i) {  // a health check among them: it learns why
+      HttpClient over(server.port());
+      (void)over.send(get(i % 2 == 0 ? "/healthz" : "/plaintext"));  // the answer may come first
+      const std::vector<HttpResponse> r = over.read_responses(1, {}, 3s);
+      REQUIRE(r.size() == 1);
+      CHECK(r[0].status == 503);
+      CHECK(r[0].closes());
+      CHECK(r[0].body == "Service Unavailable\n");
+      CHECK(over.closed_within(3s));
+    }
     c.close();  // a slot frees up: /metrics can get in
     double rejected = 0;
-    for (int i = 0; i < 50 && rejected == 0; ++i) {
+    for (int i = 0; i < 100 && rejected < over_count; ++i) {
       std::this_thread::sleep_for(20ms);
       try {
         rejected = server.metric("httpd_connections_rejected_total");
       } catch (const std::exception&) {  // refused while the slot was still taken
       }
     }
-    CHECK(rejected >= 1);
+    CHECK(rejected >= over_count);
     CHECK(a.request(get("/plaintext")));  // the others never noticed
+    server.signal(SIGTERM);
+    const auto [log, status] = server.wait();
+    CHECK(status == 0);
+    // Logged at once, then at most once a second with a count, and what is left at exit: every
+    // refusal is in a count, in a few lines.
+    std::size_t lines = 0;
+    std::size_t counted = 0;
+    const std::string marker = "--max-connections (3) reached: answered 503 and closed ";
+    for (std::size_t at = log.find(marker); at != std::string::npos; at = log.find(marker, at + 1)) {
+      ++lines;
+      counted += std::stoul(log.substr(at + marker.size()));
+    }
+    CHECK(counted == static_cast<std::size_t>(rejected));
+    CHECK(lines >= 1);
+    CHECK(lines <= 5);
   }
+}
+
+TEST_CASE("/metrics: child polls per wake read 2 in tasks mode, as their help text says") {
+  HttpdProcess server({"--mode", "tasks", "--threads", "1"});
+  for (int i = 0; i < 30; ++i) {  // each connection's task: polled when added, and when its end wakes it
+    HttpClient client(server.port());
+    REQUIRE(client.request(get("/plaintext")));
+  }
+  REQUIRE(server.metric_becomes("httpd_connections_open", 1));
+  const double per_wake = server.metric("wakeful_joinset_child_polls_per_wake");
+  CHECK(per_wake > 1.9);
+  CHECK(per_wake < 2.1);
+  HttpClient client(server.port());
+  const std::optional<HttpResponse> metrics = client.request(get("/metrics"));
+  REQUIRE(metrics);
+  const std::size_t help = metrics->body.find("# HELP wakeful_joinset_child_polls_per_wake ");
+  REQUIRE(help != std::string::npos);
+  const std::string text = metrics->body.substr(help, metrics->body.find('\n', help) - help);
+  CHECK(text.find("so 2 when each child wakes once") != std::string::npos);
 }
 
 TEST_CASE("clients that reset or vanish mid-request do not disturb the others") {

@@ -49,6 +49,8 @@ TEST_CASE("the command line: --help, --version, and clear errors with exit statu
            {"--threads", "0"},
            {"--max-body-bytes", "lots"},
            {"--header-timeout", "-1"},
+           {"--body-timeout", "0"},
+           {"--body-min-rate", "fast"},
            {"--log-level", "loud"},
            {"--bind", "not-an-address"},
            {"--root", "/nonexistent/dir"},
@@ -59,6 +61,55 @@ TEST_CASE("the command line: --help, --version, and clear errors with exit statu
     CHECK(status == 2);
     CHECK(message.starts_with("wakeful-httpd: "));
   }
+}
+
+TEST_CASE("a port another process listens on is refused, unless --reuse-port asks to share it") {
+  HttpdProcess first({"--threads", "2"});
+  const std::string port = std::to_string(first.port());
+  // The same address, and the wildcard address over it: both would share the port silently.
+  for (const std::string address : {"127.0.0.1", "0.0.0.0"}) {
+    CAPTURE(address);
+    const auto [message, status] = run_cli({"--bind", address, "--port", port, "--threads", "2"});
+    CHECK(status == 1);
+    CHECK(message.find("cannot listen on http://" + address + ":" + port + "/: the port is in use") !=
+          std::string::npos);
+    CHECK(message.find("--reuse-port") != std::string::npos);
+    CHECK(message.find("listening on") == std::string::npos);
+  }
+  HttpdProcess second({"--port", port, "--reuse-port", "--threads", "2"});
+  CHECK(second.port() == first.port());
+  HttpClient client(first.port());
+  CHECK(client.request(get("/json")));
+  first.signal(SIGTERM);
+  CHECK(first.wait().second == 0);
+  HttpClient after(second.port());  // the second one serves the port alone now
+  CHECK(after.request(get("/json")));
+  // A port left free again (its connections in TIME_WAIT) is taken without the flag.
+  second.signal(SIGTERM);
+  CHECK(second.wait().second == 0);
+  HttpdProcess third({"--port", port});
+  CHECK(third.port() == first.port());
+}
+
+TEST_CASE("the container's health check asks the port the server listens on, whatever --port says") {
+  const auto health = [](const HttpdProcess& server) {
+    ChildProcess check({"/bin/bash", WAKEFUL_HEALTHCHECK_PATH, std::to_string(server.pid())}, true);
+    return check.wait(10s);
+  };
+  HttpdProcess server({"--threads", "2", "--shutdown-timeout", "5s"});  // an ephemeral port
+  const auto [healthy, healthy_status] = health(server);
+  CHECK(healthy_status == 0);
+  CHECK(healthy.empty());
+  HttpClient busy(server.port());  // keeps the drain going
+  REQUIRE(busy.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n01234"));
+  std::this_thread::sleep_for(100ms);
+  server.signal(SIGTERM);
+  std::this_thread::sleep_for(300ms);
+  const auto [draining, draining_status] = health(server);  // the listeners are closed
+  CHECK(draining_status == 1);
+  CHECK(draining.find("no listening TCP socket") != std::string::npos);
+  REQUIRE(busy.send("56789"));
+  CHECK(server.wait().second == 0);
 }
 
 TEST_CASE("SIGTERM: in-flight requests finish with Connection: close, idle ones close, exit 0") {
@@ -188,6 +239,17 @@ TEST_CASE("out of file descriptors: open connections keep working, accepting res
       REQUIRE(r.size() == 1);
       CHECK(r[0].body == "Hello, World!");
     }
+    // The stall was logged, at most once a second (it lasted well under three).
+    server.signal(SIGTERM);
+    const auto [log, status] = server.wait();
+    CHECK(status == 0);
+    const std::string marker = "accept: out of file descriptors (RLIMIT_NOFILE ";
+    std::size_t lines = 0;
+    for (std::size_t at = log.find(marker); at != std::string::npos; at = log.find(marker, at + 1)) {
+      ++lines;
+    }
+    CHECK(lines >= 1);
+    CHECK(lines <= 4);
   }
 }
 

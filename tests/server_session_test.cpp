@@ -271,6 +271,94 @@ TEST_CASE("what llhttp 8.1 would accept is refused: bare CR, bare LF, obs-fold, 
   CHECK(early[0].status == 400);
 }
 
+TEST_CASE("Host must be a valid uri-host [\":\" port] (RFC 9110 section 7.2), or empty") {
+  const auto host = [](std::string_view value) {
+    return verdict("GET /plaintext HTTP/1.1\r\nHost: " + std::string(value) + "\r\n\r\n");
+  };
+  for (const std::string_view bad : {"a b", "a\tb", "a/b", "a@b", "a:b:c", "a:8o", "a%zz", "a%4", "[::1", "[::1]x",
+                                     "[::1]:x", "[zz::1]", "[::1]]", "::1", "a\"b", "a<b", "[v1.]", "[vz.a]", "[]"}) {
+    CAPTURE(bad);
+    CHECK(host(bad) == std::pair{400, true});
+  }
+  for (const std::string_view good : {"", "t", "example.com", "example.com:8080", "EXAMPLE.com.", "a-b_c~d",
+                                      "xn--bcher-kva.ch", "a%20b", "!$&'()*+;=", "127.0.0.1", "127.0.0.1:80", "[::1]",
+                                      "[::1]:8080", "[2001:db8::a:b]:1", "[v1.fe80::a+en1]", "example.com:"}) {
+    CAPTURE(good);
+    CHECK(host(good) == std::pair{200, false});
+  }
+  // HTTP/1.0 may leave Host out, but not send a bad one.
+  CHECK(verdict("GET /plaintext HTTP/1.0\r\nHost: a b\r\n\r\n") == std::pair{400, true});
+}
+
+TEST_CASE("HTTP/1.x beyond 1.1 is answered as HTTP/1.1, another major version gets 505 (RFC 9110 section 6.2)") {
+  for (const std::string_view version : {"HTTP/1.2", "HTTP/1.9"}) {
+    CAPTURE(version);
+    SessionHarness h;
+    const std::string request = "GET /plaintext " + std::string(version) + "\r\nHost: t\r\n\r\n";
+    for (const std::size_t step : {std::size_t{1}, std::size_t{7}, request.size()}) {
+      CAPTURE(step);
+      const std::vector<HttpResponse> responses = parse_responses(h.feed(request, step));
+      REQUIRE(responses.size() == 1);
+      CHECK(responses[0].status == 200);
+      CHECK(responses[0].body == "Hello, World!");
+      CHECK(!responses[0].closes());  // HTTP/1.1's persistence
+      CHECK(!h.closing());
+    }
+    CHECK(h.requests() == 3);
+    // Its body framing is 1.1's too.
+    SessionHarness echo;
+    const std::vector<HttpResponse> echoed =
+        parse_responses(echo.feed("POST /echo " + std::string(version) +
+                                  "\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"));
+    REQUIRE(echoed.size() == 1);
+    CHECK(echoed[0].body == "abc");
+  }
+  for (const std::string_view version : {"HTTP/0.9", "HTTP/2.0", "HTTP/3.0", "HTTP/9.1"}) {
+    CAPTURE(version);
+    CHECK(verdict("GET /plaintext " + std::string(version) + "\r\nHost: t\r\n\r\n") == std::pair{505, true});
+  }
+}
+
+TEST_CASE("chunk extensions and trailer fields count against --max-header-bytes (413 and 431)") {
+  httpd::Config config = wakeful::test::session_config();
+  config.limits.max_header_bytes = 1024;
+  const auto send = [&](const std::string& chunks, std::size_t step) {
+    SessionHarness h(config);
+    const std::vector<HttpResponse> responses = parse_responses(h.feed(chunked("/echo", chunks), step));
+    REQUIRE(responses.size() == 1);
+    return std::pair{responses[0].status, h.closing()};
+  };
+  for (const std::size_t step : {std::size_t{1} << 20, std::size_t{100}, std::size_t{1}}) {
+    CAPTURE(step);
+    // One long extension, or many short ones on many chunks: the whole message's count.
+    CHECK(send("1;" + std::string(2000, 'e') + "\r\nx\r\n0\r\n\r\n", step) == std::pair{413, true});
+    CHECK(send("1;e=" + std::string(2000, 'v') + "\r\nx\r\n0\r\n\r\n", step) == std::pair{413, true});
+    std::string many;
+    for (int i = 0; i < 40; ++i) {
+      many += "1;ext=" + std::string(30, 'v') + "\r\nx\r\n";
+    }
+    CHECK(send(many + "0\r\n\r\n", step) == std::pair{413, true});
+    CHECK(send("1\r\nx\r\n0\r\nX-Trailer: " + std::string(2000, 't') + "\r\n\r\n", step) == std::pair{431, true});
+    std::string trailers;
+    for (int i = 0; i < 40; ++i) {
+      trailers += "X-T" + std::to_string(i) + ": " + std::string(30, 't') + "\r\n";
+    }
+    CHECK(send("1\r\nx\r\n0\r\n" + trailers + "\r\n", step) == std::pair{431, true});
+    // Within the limit: accepted, and the connection goes on.
+    CHECK(send("1;a=b\r\nx\r\n0;c\r\nX-Trailer: " + std::string(500, 't') + "\r\n\r\n", step) == std::pair{200, false});
+  }
+  // The count starts again with each request.
+  SessionHarness h(config);
+  std::string pipeline;
+  for (int i = 0; i < 5; ++i) {
+    pipeline +=
+        chunked("/echo", "1;" + std::string(600, 'e') + "\r\nx\r\n0\r\nX-T: " + std::string(300, 't') + "\r\n\r\n");
+  }
+  const std::vector<HttpResponse> responses = parse_responses(h.feed(pipeline));
+  CHECK(responses.size() == 5);
+  CHECK(!h.closing());
+}
+
 TEST_CASE("empty lines before a request are ignored (RFC 9112 section 2.2)") {
   SessionHarness h;
   const std::vector<HttpResponse> responses =

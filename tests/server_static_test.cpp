@@ -209,6 +209,30 @@ TEST_CASE("static files: directories redirect to a slash, then serve index.html 
   CHECK(fetch(root, get("/static")).status == 301);
 }
 
+TEST_CASE("a directory's redirect never names another host") {
+  TempRoot root;
+  // "//sub/" in a Location is a network-path reference: a browser would go to the host "sub".
+  // Leading slashes are folded into one: the same directory, on this host.
+  for (const char* path : {"//sub", "///sub", "/%2F/sub"}) {
+    CAPTURE(path);
+    const HttpResponse moved = fetch(root, get(std::string(path) + "?q=1"), false, "/");
+    CHECK(moved.status == 301);
+    const std::string location = moved.header("location").value_or("");
+    CHECK(location.starts_with('/'));
+    CHECK(!location.starts_with("//"));
+    CHECK(location.ends_with("sub/?q=1"));
+  }
+  CHECK(fetch(root, get("//sub"), false, "/").header("location") == "/sub/");
+  CHECK(fetch(root, get("http://t//sub"), false, "/").header("location") == "/sub/");  // absolute-form
+  CHECK(fetch(root, get("/static//sub"), false, "/static/").header("location") == "/static//sub/");
+  // Browsers read a backslash as a slash: "/\evil/" would be "//evil/". Sent encoded, it is the
+  // same directory.
+  std::filesystem::create_directory(root.root() + "/\\evil");
+  CHECK(fetch(root, get("/\\evil"), false, "/").header("location") == "/%5Cevil/");
+  CHECK(fetch(root, get("/%5Cevil/"), false, "/").status == 200);
+  CHECK(fetch(root, get("//\\evil"), false, "/").header("location") == "/%5Cevil/");
+}
+
 TEST_CASE("static files at / take over every path the fixed routes leave") {
   TempRoot root;
   CHECK(fetch(root, get("/hello.txt"), false, "/").body == "hello, file\n");

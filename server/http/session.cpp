@@ -10,6 +10,7 @@
 #include "../stats.hpp"
 #include "date.hpp"
 #include "head_check.hpp"
+#include "uri.hpp"
 
 namespace httpd::http {
 
@@ -44,16 +45,7 @@ std::string_view path_of(std::string_view target) noexcept {
   return target;
 }
 
-int status_for_parse_error(llhttp_errno_t error) noexcept {
-  switch (error) {
-    case HPE_INVALID_METHOD:
-      return 501;
-    case HPE_USER:
-      return 413;  // on_body found the body over the limit
-    default:
-      return 400;
-  }
-}
+int status_for_parse_error(llhttp_errno_t error) noexcept { return error == HPE_INVALID_METHOD ? 501 : 400; }
 
 }  // namespace
 
@@ -63,6 +55,10 @@ const llhttp_settings_t* Session::settings() noexcept {
     llhttp_settings_init(&s);
     s.on_headers_complete = &Session::on_headers_complete;
     s.on_body = &Session::on_body;
+    s.on_chunk_extension_name = &Session::on_chunk_extension;
+    s.on_chunk_extension_value = &Session::on_chunk_extension;
+    s.on_header_field = &Session::on_trailer;  // also called for the head's fields: ignored there
+    s.on_header_value = &Session::on_trailer;
     s.on_message_complete = &Session::on_message_complete;
     return s;
   }();
@@ -82,7 +78,7 @@ int Session::on_body(llhttp_t* parser, const char* at, std::size_t length) {
   auto* self = static_cast<Session*>(parser->data);
   self->body_bytes_ += length;
   if (self->body_bytes_ > self->options_.limits->max_body_bytes) {
-    return HPE_USER;
+    return self->refuse_in_body(413);
   }
   switch (self->sink_) {
     case BodySink::discard:
@@ -95,6 +91,27 @@ int Session::on_body(llhttp_t* parser, const char* at, std::size_t length) {
       break;
   }
   return HPE_OK;
+}
+
+int Session::on_chunk_extension(llhttp_t* parser, const char* /*at*/, std::size_t length) {
+  return static_cast<Session*>(parser->data)->count_framing(length, 413);
+}
+
+int Session::on_trailer(llhttp_t* parser, const char* /*at*/, std::size_t length) {
+  auto* self = static_cast<Session*>(parser->data);
+  // The head's fields are checked and bounded before llhttp sees them; in the body phase, a
+  // field is a trailer.
+  return self->phase_ == Phase::body ? self->count_framing(length, 431) : HPE_OK;
+}
+
+int Session::refuse_in_body(int status) noexcept {
+  body_error_status_ = status;
+  return HPE_USER;
+}
+
+int Session::count_framing(std::size_t length, int status) noexcept {
+  framing_bytes_ += length;
+  return framing_bytes_ > options_.limits->max_header_bytes ? refuse_in_body(status) : HPE_OK;
 }
 
 SessionStatus Session::process(InputBuffer& input, Output& output) {
@@ -163,15 +180,33 @@ SessionStatus Session::process_head(InputBuffer& input, Output& output) {
 }
 
 SessionStatus Session::start_request(std::string_view head, InputBuffer& input, Output& output) {
+  // The request line ends in "HTTP/" DIGIT "." DIGIT (the scanner checked it). RFC 9110 section
+  // 6.2: another major version is refused (505); a later 1.x is answered as 1.1, the highest
+  // this server supports. llhttp knows 1.0 and 1.1 only, so it is told "1.1".
+  const std::size_t line_end = head.find("\r\n");
+  if (head[line_end - 3] != '1') {
+    return fail(output, 505);
+  }
   // llhttp parses the whole head and pauses in on_headers_complete, right after it.
-  const llhttp_errno_t parsed = llhttp_execute(&parser_, head.data(), head.size());
+  llhttp_errno_t parsed = HPE_OK;
+  if (head[line_end - 1] > '1') {
+    static constexpr char minor = '1';
+    parsed = llhttp_execute(&parser_, head.data(), line_end - 1);
+    if (parsed == HPE_OK) {
+      parsed = llhttp_execute(&parser_, &minor, 1);
+    }
+    if (parsed == HPE_OK) {
+      parsed = llhttp_execute(&parser_, head.data() + line_end, head.size() - line_end);
+    }
+  } else {
+    parsed = llhttp_execute(&parser_, head.data(), head.size());
+  }
   if (parsed != HPE_PAUSED || llhttp_get_error_pos(&parser_) != head.data() + head.size()) {
     return fail(output, parsed == HPE_PAUSED ? 400 : status_for_parse_error(parsed));
   }
   llhttp_resume(&parser_);
 
   Request request;
-  const std::size_t line_end = head.find("\r\n");
   const std::string_view request_line = head.substr(0, line_end);
   const std::size_t first_space = request_line.find(' ');
   const std::size_t last_space = request_line.rfind(' ');
@@ -192,10 +227,10 @@ SessionStatus Session::start_request(std::string_view head, InputBuffer& input, 
   request.headers = headers;
   input.consume(head.size());  // the views stay valid: consuming never moves bytes
 
-  // Host: exactly one in HTTP/1.1 (RFC 9112 section 3.2), at most one in 1.0.
+  // Host: exactly one in HTTP/1.1 (RFC 9112 section 3.2), at most one in 1.0, and valid.
   const auto hosts =
       std::count_if(headers.begin(), headers.end(), [](const Header& h) { return iequals(h.name, "host"); });
-  if (hosts > 1 || (hosts == 0 && !http10_)) {
+  if (hosts > 1 || (hosts == 0 && !http10_) || (hosts == 1 && !valid_host(*request.header("host")))) {
     return fail(output, 400);
   }
   // Framing. llhttp already refused Content-Length with Transfer-Encoding, a duplicate or
@@ -256,6 +291,7 @@ SessionStatus Session::start_request(std::string_view head, InputBuffer& input, 
   Response response = options_.handler->handle(request);
   keep_alive_ = keep_alive_ && !response.close;
   body_bytes_ = 0;
+  framing_bytes_ = 0;
   responded_ = true;
   sink_ = BodySink::discard;
   if (response.echo_request_body && request.has_body()) {
@@ -317,7 +353,7 @@ SessionStatus Session::process_body(InputBuffer& input, Output& output) {
     phase_ = Phase::closed;
     return SessionStatus::close;
   }
-  return fail(output, status_for_parse_error(parsed));
+  return fail(output, parsed == HPE_USER ? body_error_status_ : status_for_parse_error(parsed));
 }
 
 SessionStatus Session::finish_request(Output& output) {

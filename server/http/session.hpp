@@ -14,7 +14,10 @@
 // proxy and this server could disagree about where it ends: Content-Length together with
 // Transfer-Encoding, duplicate or malformed Content-Length, a Transfer-Encoding that is not
 // exactly one final "chunked" (other codings: 501), bad chunk sizes, a bare CR or LF, obs-fold,
-// and HTTP/1.1 without exactly one Host.
+// and HTTP/1.1 without exactly one valid Host.
+//
+// Chunk extensions and trailer fields, which nothing here uses, count together against the
+// head's limit (max_header_bytes), per request: 413 for extensions, 431 for trailers beyond it.
 
 #include <llhttp.h>
 
@@ -96,6 +99,8 @@ class Session {
 
   static int on_headers_complete(llhttp_t* parser);
   static int on_body(llhttp_t* parser, const char* at, std::size_t length);
+  static int on_chunk_extension(llhttp_t* parser, const char* at, std::size_t length);
+  static int on_trailer(llhttp_t* parser, const char* at, std::size_t length);
   static int on_message_complete(llhttp_t* parser);
   static const llhttp_settings_t* settings() noexcept;
 
@@ -104,6 +109,8 @@ class Session {
   SessionStatus process_body(InputBuffer& input, Output& output);
   SessionStatus finish_request(Output& output);
   SessionStatus fail(Output& output, int status);
+  int refuse_in_body(int status) noexcept;
+  int count_framing(std::size_t length, int status) noexcept;
   void respond(Output& output, Response& response, bool head_only);
   void log_access(int status, std::uint64_t length);
   [[nodiscard]] bool draining() const noexcept {
@@ -122,6 +129,8 @@ class Session {
   bool http10_ = false;
   bool responded_ = false;  // its response is in the output already
   std::uint64_t body_bytes_ = 0;
+  std::size_t framing_bytes_ = 0;  // chunk extensions and trailer fields, against max_header_bytes
+  int body_error_status_ = 0;      // why a callback stopped llhttp (HPE_USER)
   std::string echo_body_;          // a chunked /echo body, until its length is known
   std::string echo_type_;          // its Content-Type
   std::string log_request_;        // "METHOD target HTTP/1.x", with --access-log
