@@ -7,8 +7,10 @@
 #
 # The Asio flavours build the library, the server and only the tests that depend on Asio and the
 # I/O backend: asio-1.30 and asio-1.36 (Debian 13's and sid's libasio-dev, unpacked into
-# build/asio by scripts/fetch-asio.sh; the reactor_op backend) and boost (Boost.Asio 1.81;
-# the async_wait backend).
+# build/asio by scripts/fetch-asio.sh; the reactor_op backend), boost (Boost.Asio 1.81, the
+# async_wait backend, under ASan+UBSan) and tsan-async-wait (the async_wait backend on Debian 12's
+# Asio under TSan): with the asan and tsan presets (reactor_op), both backends run the I/O and
+# server tests under both sanitizers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,7 +18,7 @@ scripts/setup-debian.sh
 scripts/fetch-asio.sh trixie build/asio/1.30
 scripts/fetch-asio.sh sid build/asio/1.36
 
-presets=(release asan tsan asio-1.30 asio-1.36 boost)
+presets=(release asan tsan asio-1.30 asio-1.36 boost tsan-async-wait)
 for preset in "${presets[@]}"; do
   # Only the line that says which Asio and I/O backend the preset builds with.
   cmake --preset "$preset" | { grep -- '-- wakeful:' || true; }
