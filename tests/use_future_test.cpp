@@ -42,9 +42,7 @@ namespace {
 
 // Asio's operation_aborted as the std::error_code an io::Result holds (standalone Asio's codes
 // have a category of their own; Boost.Asio's convert to one).
-std::error_code aborted() {
-  return std::error_code(wakeful::asio_error_code(asio::error::operation_aborted));
-}
+std::error_code aborted() { return std::error_code(wakeful::asio_error_code(asio::error::operation_aborted)); }
 
 /// How an operation started by recorded_wait or recorded_read completed, seen from below
 /// use_future's handler.
