@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "queue_hint.hpp"
+#include "socket_name.hpp"
 #include "wakeful/runtime/runtime.hpp"
 
 namespace wakeful::net {
@@ -161,13 +162,7 @@ Poll<std::optional<io::Result<Accepted>>> TcpListener::poll_next(Context& cx) {
 }
 
 io::Result<asio::ip::tcp::endpoint> TcpListener::local_endpoint() const noexcept {
-  asio::ip::tcp::endpoint endpoint;
-  auto length = static_cast<socklen_t>(endpoint.capacity());
-  if (::getsockname(native_handle(), endpoint.data(), &length) != 0) {
-    return last_error();
-  }
-  endpoint.resize(length);
-  return endpoint;
+  return detail::endpoint_of(native_handle(), ::getsockname);
 }
 
 }  // namespace wakeful::net

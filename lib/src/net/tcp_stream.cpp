@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "queue_hint.hpp"
+#include "socket_name.hpp"
 #include "wakeful/runtime/runtime.hpp"
 
 namespace wakeful::net {
@@ -307,22 +308,6 @@ io::Result<TcpStream> TcpStream::move_to(asio::io_context& context) && {
 
 // --- socket options and addresses -----------------------------------------------------------------
 
-namespace {
-
-using SocketName = int (*)(int, sockaddr*, socklen_t*);
-
-io::Result<asio::ip::tcp::endpoint> endpoint_of(int fd, SocketName name) noexcept {
-  asio::ip::tcp::endpoint endpoint;
-  auto length = static_cast<socklen_t>(endpoint.capacity());
-  if (name(fd, endpoint.data(), &length) != 0) {
-    return last_error();
-  }
-  endpoint.resize(length);
-  return endpoint;
-}
-
-}  // namespace
-
 io::Result<void> TcpStream::shutdown(asio::socket_base::shutdown_type what) noexcept {
   // Asio's shutdown_type values are the system's SHUT_RD, SHUT_WR and SHUT_RDWR.
   if (::shutdown(native_handle(), static_cast<int>(what)) != 0) {
@@ -334,11 +319,11 @@ io::Result<void> TcpStream::shutdown(asio::socket_base::shutdown_type what) noex
 io::Result<void> TcpStream::set_nodelay(bool enabled) noexcept { return set_option(asio::ip::tcp::no_delay(enabled)); }
 
 io::Result<asio::ip::tcp::endpoint> TcpStream::peer_endpoint() const noexcept {
-  return endpoint_of(native_handle(), ::getpeername);
+  return detail::endpoint_of(native_handle(), ::getpeername);
 }
 
 io::Result<asio::ip::tcp::endpoint> TcpStream::local_endpoint() const noexcept {
-  return endpoint_of(native_handle(), ::getsockname);
+  return detail::endpoint_of(native_handle(), ::getsockname);
 }
 
 io::Result<int> TcpStream::incoming_cpu() const noexcept {

@@ -1,0 +1,25 @@
+#pragma once
+// A socket's own or its peer's address as an Asio endpoint, from getsockname or getpeername.
+
+#include <sys/socket.h>
+
+#include "wakeful/asio.hpp"
+#include "wakeful/io/result.hpp"
+
+namespace wakeful::net::detail {
+
+/// getsockname(2) or getpeername(2).
+using SocketName = int (*)(int, sockaddr*, socklen_t*);
+
+/// The address `name` reports for `fd`, or the system's error.
+inline io::Result<asio::ip::tcp::endpoint> endpoint_of(int fd, SocketName name) noexcept {
+  asio::ip::tcp::endpoint endpoint;
+  auto length = static_cast<socklen_t>(endpoint.capacity());
+  if (name(fd, endpoint.data(), &length) != 0) {
+    return io::last_error();
+  }
+  endpoint.resize(length);
+  return endpoint;
+}
+
+}  // namespace wakeful::net::detail
