@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs wakeful-micro and the Rust reference side by side and prints the ratios.
 
-    load/micro/compare.py [--rounds 3] [--quick] [--n N[,N...]] [--simultaneous [--self]] [workload ...]
+    load/micro/compare.py [--rounds 3] [--quick] [--n N[,N...]] [--rt 1thread|2threads]... [--simultaneous [--self]] [workload ...]
 
 Builds wakeful-micro (release preset) and the reference in ../shared/reference/rust-micro
 (tokio 1.24 and futures 0.3 from Debian's crates, offline), then runs each workload alternately,
@@ -67,9 +67,9 @@ def rows_of(output):
     return list(csv.DictReader(io.StringIO(output)))
 
 
-def run(binary, workload, quick, n=None):
+def run(binary, workload, quick, n=None, flavour=None):
     env = dict(os.environ, **MALLOC_ENV)
-    out = subprocess.run(command(binary, workload, quick, n), env=env, check=True, capture_output=True,
+    out = subprocess.run(command(binary, workload, quick, n, flavour), env=env, check=True, capture_output=True,
                          text=True).stdout
     return rows_of(out)
 
@@ -103,7 +103,8 @@ def reference_name(variant):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("workloads", nargs="*", default=WORKLOADS)
+    parser.add_argument("workloads", nargs="*", default=WORKLOADS, metavar="workload",
+                        help=f"any of {', '.join(WORKLOADS)} (default: all)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test, not a measurement")
     parser.add_argument("--no-build", action="store_true")
@@ -114,9 +115,14 @@ def main():
                         help="with --simultaneous: wakeful against itself (an A/A run)")
     parser.add_argument("--wakeful", action="append", default=[], metavar="[LABEL=]PATH",
                         help="a wakeful-micro to run (repeat for several builds; default: the release preset's)")
+    parser.add_argument("--rt", action="append", choices=sorted(FLAVOURS), default=[],
+                        help="only this wakeful runtime (repeatable), against the reference's first flavour for it")
     parser.add_argument("--results", type=pathlib.Path, default=ROOT / "load" / "results",
                         help="where the CSV and Markdown tables go")
     args = parser.parse_args()
+    unknown = [w for w in args.workloads if w not in WORKLOADS]
+    if unknown:
+        parser.error(f"unknown workload {', '.join(unknown)}: choose from {', '.join(WORKLOADS)}")
     if args.against_self and not args.simultaneous:
         parser.error("--self goes with --simultaneous")
     builds = []  # (label, path)
@@ -160,9 +166,12 @@ def main():
                         record(("reference", label), reference_rows)
                         record(label, our_rows)
                     continue
-                for side, binary in [("reference", REFERENCE_BIN)] + builds:
-                    print(f"# {workload}{size} round {round_no + 1}/{args.rounds}: {side}", file=sys.stderr, flush=True)
-                    record(side, run(binary, workload, args.quick, n))
+                for flavour in args.rt or [None]:
+                    ref_flavour = FLAVOURS[flavour][0] if flavour else None
+                    for side, binary in [("reference", REFERENCE_BIN)] + builds:
+                        print(f"# {workload}{size} {flavour or 'every runtime'} round {round_no + 1}/{args.rounds}: "
+                              f"{side}", file=sys.stderr, flush=True)
+                        record(side, run(binary, workload, args.quick, n, ref_flavour if side == "reference" else flavour))
 
     labels = [label for label, _ in builds]
     rows = []
