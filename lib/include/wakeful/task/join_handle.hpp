@@ -33,7 +33,9 @@ class [[nodiscard]] JoinHandle {
 
   JoinHandle(const JoinHandle&) = delete;
   JoinHandle& operator=(const JoinHandle&) = delete;
+  /// Takes `other`'s task; `other` is left empty.
   JoinHandle(JoinHandle&& other) noexcept : task_(std::exchange(other.task_, nullptr)) {}
+  /// Detaches the task held (it keeps running) and takes `other`'s.
   JoinHandle& operator=(JoinHandle&& other) noexcept {
     if (this != &other) {
       detach();
