@@ -59,7 +59,10 @@ class [[nodiscard]] JoinHandle {
       coop::refund();
       return Pending;
     }
-    detail::TaskOutput<T> output = std::exchange(task_->output, detail::TaskOutput<T>{});
+    // Moved out and reset in place: std::exchange with a temporary variant makes g++ 12 -O3 warn
+    // (-Wmaybe-uninitialized, a false positive) in the user's code that awaits the handle.
+    detail::TaskOutput<T> output = std::move(task_->output);
+    task_->output.template emplace<0>();
     detach();
     switch (output.index()) {
       case detail::output_index::value:
