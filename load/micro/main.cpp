@@ -1,6 +1,6 @@
-// wakeful-micro: the executor micro-benchmarks of ../shared/WORKLOADS.md, with the command line
-// and CSV output of the Rust reference (../shared/reference/rust-micro) so the two can be run
-// side by side (load/micro/compare.py).
+// wakeful-micro: the executor micro-benchmarks of WORKLOADS.md, with the command line and CSV
+// output of the Rust reference (rust/, rust-micro) so the two can be run side by side
+// (load/micro/compare.py).
 
 #include <cstdio>
 #include <cstdlib>

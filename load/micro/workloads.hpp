@@ -1,5 +1,5 @@
 #pragma once
-// The workloads of ../shared/WORKLOADS.md that wakeful-micro implements.
+// The workloads of WORKLOADS.md that wakeful-micro implements.
 
 #include <cstddef>
 #include <string>
