@@ -53,6 +53,9 @@ int main(int argc, char** argv) {
       }
     } else if (std::strcmp(argv[i], "--rt") == 0 && i + 1 < argc) {
       options.only_runtime = argv[++i];
+      if (options.only_runtime != "1thread" && options.only_runtime != "2threads") {
+        return usage();  // an unknown runtime would otherwise run nothing and succeed
+      }
     } else if (std::strcmp(argv[i], "--asio-locking") == 0 && i + 1 < argc) {
       const std::string locking = argv[++i];
       if (locking == "per_socket") {
