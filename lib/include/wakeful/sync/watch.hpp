@@ -255,7 +255,7 @@ class Receiver {
       rx.require_shared();
       for (;;) {
         if (!notified_) {
-          notified_.emplace(rx.shared_->changed.notified());  // before reading the version
+          notified_.emplace(rx.shared_->changed);  // before reading the version
         }
         const std::uint64_t word = rx.shared_->version.load(std::memory_order_acquire);
         if ((word & ~detail::closed_bit) != rx.seen_) {
@@ -267,7 +267,7 @@ class Receiver {
           notified_.reset();
           return false;
         }
-        if (notified_->poll(cx).is_pending()) {
+        if (notified_->notified.poll(cx).is_pending()) {
           return Pending;
         }
         notified_.reset();  // something changed: read the version again, with a fresh Notified
@@ -278,8 +278,14 @@ class Receiver {
     friend class Receiver;
     explicit Changed(Receiver& receiver) noexcept : receiver_(&receiver) {}
 
+    // Built in place (never moved), so that only Notify's guarantees matter here.
+    struct Waiting {
+      explicit Waiting(Notify& notify) noexcept : notified(notify.notified()) {}
+      Notified notified;
+    };
+
     Receiver* receiver_;
-    std::optional<Notified> notified_;
+    std::optional<Waiting> notified_;  // engaged from the first Pending on: linked to the Notify
   };
 
  private:
