@@ -153,6 +153,7 @@ TEST_CASE("parties on 2 and 4 workers: one leader per round, nobody passes early
     std::atomic<int> arrived{0};
     std::atomic<int> errors{0};
     std::vector<JoinHandle<int>> handles;
+    handles.reserve(parties);
     for (int p = 0; p < parties; ++p) {
       handles.push_back(rt.spawn(party(barrier, arrived, rounds, errors, parties)));
     }

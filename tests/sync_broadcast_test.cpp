@@ -202,11 +202,13 @@ TEST_CASE("receivers on 2 and 4 workers, senders on two threads: every value cou
     // Capacity for everything: nobody can lag, so every receiver must see every value.
     auto [tx, rx] = broadcast::channel<std::uint64_t>(2 * per_sender);
     std::vector<JoinHandle<Tally>> handles;
+    handles.reserve(receivers);
     for (int r = 0; r < receivers; ++r) {
       handles.push_back(rt.spawn(drain(rx.resubscribe())));
     }
     { broadcast::Receiver<std::uint64_t> mine = std::move(rx); }
     std::vector<std::thread> senders;
+    senders.reserve(2);
     for (std::uint64_t s = 0; s < 2; ++s) {
       senders.emplace_back([tx = tx, s]() mutable {
         for (std::uint64_t v = 0; v < per_sender; ++v) {

@@ -60,6 +60,8 @@ TEST_CASE("lock is FIFO: waiters get the lock in the order they queued") {
   constexpr int waiters = 5;
   std::vector<std::unique_ptr<Manual>> contexts;
   std::vector<std::unique_ptr<Mutex<std::vector<int>>::Lock>> locks;
+  contexts.reserve(waiters);
+  locks.reserve(waiters);
   for (int i = 0; i < waiters; ++i) {
     contexts.push_back(std::make_unique<Manual>());
     locks.push_back(std::make_unique<Mutex<std::vector<int>>::Lock>(mutex.lock()));
@@ -164,6 +166,7 @@ TEST_CASE("16 tasks on 2 and 4 workers: mutual exclusion, an exact total") {
     Runtime rt(threads);
     Shared shared;
     std::vector<JoinHandle<void>> handles;
+    handles.reserve(tasks);
     for (int t = 0; t < tasks; ++t) {
       handles.push_back(rt.spawn(add_many(shared, rounds)));
     }

@@ -208,6 +208,7 @@ TEST_CASE("readers and writers on 2 and 4 workers: exclusion holds and every wri
     Runtime rt(threads);
     Shared shared;
     std::vector<JoinHandle<void>> handles;
+    handles.reserve(readers + writers);
     for (int t = 0; t < readers + writers; ++t) {
       handles.push_back(rt.spawn(t % 3 == 0 ? writer(shared, rounds) : reader(shared, rounds)));
     }

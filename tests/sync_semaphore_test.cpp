@@ -86,6 +86,8 @@ TEST_CASE("waiters acquire in FIFO order, each woken exactly once, when it is th
   constexpr int waiters = 4;
   std::vector<std::unique_ptr<Manual>> contexts;
   std::vector<std::unique_ptr<Semaphore::Acquire>> acquires;
+  contexts.reserve(waiters);
+  acquires.reserve(waiters);
   for (int i = 0; i < waiters; ++i) {
     contexts.push_back(std::make_unique<Manual>());
     acquires.push_back(std::make_unique<Semaphore::Acquire>(sem.acquire()));
@@ -267,6 +269,7 @@ TEST_CASE("close wakes more waiters than one batch of wakers holds") {
   constexpr int count = 100;
   Manual m;
   std::vector<std::unique_ptr<Semaphore::Acquire>> acquires;
+  acquires.reserve(count);
   for (int i = 0; i < count; ++i) {
     acquires.push_back(std::make_unique<Semaphore::Acquire>(sem.acquire()));
     CHECK(acquires.back()->poll(m.cx).is_pending());
@@ -289,6 +292,8 @@ TEST_CASE("add_permits hands out to many waiters at once, in order") {
   constexpr int count = 70;  // more than one batch of wakers
   std::vector<std::unique_ptr<Manual>> contexts;
   std::vector<std::unique_ptr<Semaphore::Acquire>> acquires;
+  contexts.reserve(count);
+  acquires.reserve(count);
   for (int i = 0; i < count; ++i) {
     contexts.push_back(std::make_unique<Manual>());
     acquires.push_back(std::make_unique<Semaphore::Acquire>(sem.acquire()));
@@ -404,6 +409,7 @@ TEST_CASE("one permit across 2 and 4 workers: mutual exclusion and an exact tota
     auto sem = std::make_shared<Semaphore>(1);
     Counters counters;
     std::vector<JoinHandle<void>> handles;
+    handles.reserve(tasks);
     for (int t = 0; t < tasks; ++t) {
       handles.push_back(rt.spawn(contend(sem, counters, rounds, true)));
     }
@@ -423,6 +429,7 @@ TEST_CASE("three permits across 4 workers: never more than three inside, all ret
   auto sem = std::make_shared<Semaphore>(3);
   Counters counters;
   std::vector<JoinHandle<void>> handles;
+  handles.reserve(tasks);
   for (int t = 0; t < tasks; ++t) {
     handles.push_back(rt.spawn(contend(sem, counters, rounds, false)));
   }
@@ -441,6 +448,7 @@ TEST_CASE("close from another thread wakes tasks waiting on every worker") {
   std::atomic<int> failed{0};
   std::atomic<int> waiting{0};
   std::vector<JoinHandle<void>> handles;
+  handles.reserve(waiters);
   for (int i = 0; i < waiters; ++i) {
     handles.push_back(rt.spawn(
         [](std::shared_ptr<Semaphore> sem, std::atomic<int>& waiting, std::atomic<int>& failed) -> Async<void> {

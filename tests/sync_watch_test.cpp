@@ -199,6 +199,7 @@ TEST_CASE("receivers on 2 and 4 workers follow a sender on another thread to its
     auto [tx, rx] = watch::channel<int>(0);
     std::atomic<int> backwards{0};
     std::vector<JoinHandle<int>> handles;
+    handles.reserve(receivers);
     for (int r = 0; r < receivers; ++r) {
       handles.push_back(rt.spawn(follow(rx, backwards)));
     }

@@ -43,12 +43,13 @@ Async<Sample> semaphore_once(std::uint64_t tasks, std::uint64_t k) {
     co_await handle;
   }
   const std::uint64_t ns = elapsed_ns(t0);
-  if (inside->load(std::memory_order_relaxed) != tasks * k) {
+  const std::uint64_t want = tasks * k;
+  if (inside->load(std::memory_order_relaxed) != want) {
     std::fprintf(stderr, "semaphore: %llu acquisitions, expected %llu\n",
-                 static_cast<unsigned long long>(inside->load()), static_cast<unsigned long long>(tasks * k));
+                 static_cast<unsigned long long>(inside->load()), static_cast<unsigned long long>(want));
     std::abort();
   }
-  co_return Sample{ns, tasks * k, 0};
+  co_return Sample{ns, want, 0};
 }
 
 }  // namespace
