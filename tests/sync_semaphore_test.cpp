@@ -375,6 +375,28 @@ TEST_CASE("an owned permit moved into a spawned task keeps the semaphore alive a
   CHECK(weak.expired());
 }
 
+TEST_CASE("acquire spends cooperative budget: a task acquiring in a loop lets its sibling run") {
+  Runtime rt = Runtime::current_thread();
+  const int acquired = rt.block_on([]() -> Async<int> {
+    Semaphore sem(1);
+    bool sibling_ran = false;
+    JoinHandle<void> sibling = spawn([](bool& ran) -> Async<void> {
+      ran = true;
+      co_return;
+    }(sibling_ran));
+    int n = 0;
+    while (!sibling_ran && n < 100'000) {
+      const SemaphorePermit permit = co_await sem.acquire();
+      ++n;
+    }
+    co_await sibling;
+    co_return n;
+  }());
+  CHECK(acquired > 0);
+  // One poll's budget of acquires, then the one that had to yield completes after the sibling ran.
+  CHECK(acquired <= coop::initial_budget + 1);
+}
+
 namespace {
 
 struct Counters {

@@ -31,10 +31,12 @@ class [[nodiscard]] MutexGuard {
   /// Unlocks: the next waiter in line gets the lock.
   ~MutexGuard() = default;
 
+  /// The guarded value.
   T& operator*() const noexcept {
     assert(permit_.num_permits() == 1 && "wakeful: MutexGuard used after being moved from");
     return *value_;
   }
+  /// Member access to the guarded value.
   T* operator->() const noexcept { return &**this; }
 
  private:

@@ -33,10 +33,12 @@ class [[nodiscard]] RwLockReadGuard {
   RwLockReadGuard& operator=(const RwLockReadGuard&) = delete;
   ~RwLockReadGuard() = default;
 
+  /// The guarded value.
   const T& operator*() const noexcept {
     assert(permit_.num_permits() != 0 && "wakeful: RwLockReadGuard used after being moved from");
     return *value_;
   }
+  /// Member access to the guarded value.
   const T* operator->() const noexcept { return &**this; }
 
  private:
@@ -58,10 +60,12 @@ class [[nodiscard]] RwLockWriteGuard {
   RwLockWriteGuard& operator=(const RwLockWriteGuard&) = delete;
   ~RwLockWriteGuard() = default;
 
+  /// The guarded value.
   T& operator*() const noexcept {
     assert(permit_.num_permits() != 0 && "wakeful: RwLockWriteGuard used after being moved from");
     return *value_;
   }
+  /// Member access to the guarded value.
   T* operator->() const noexcept { return &**this; }
 
  private:

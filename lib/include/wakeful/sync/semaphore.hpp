@@ -21,6 +21,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "wakeful/coop.hpp"
 #include "wakeful/detail/intrusive_list.hpp"
 #include "wakeful/detail/mutex.hpp"
 #include "wakeful/detail/pinned.hpp"
@@ -216,6 +217,8 @@ class [[nodiscard]] OwnedSemaphorePermit {
 
 /// The future of Semaphore::acquire(n): ready with a SemaphorePermit of `n` permits once they
 /// were handed to it in turn; throws SemaphoreClosed if the semaphore is or becomes closed.
+/// Spends one unit of cooperative budget when it completes, so a task that acquires and
+/// releases in a loop still lets its worker's other tasks run.
 ///
 /// Cancel safety: dropping it loses nothing. A pending future leaves the line, and permits it had
 /// already been handed (part of its `n`, or all of them before it was polled again) go on to the
@@ -245,8 +248,12 @@ class [[nodiscard]] Semaphore::Acquire {
     if (stage_ == Stage::done) {
       throw std::logic_error("wakeful: Semaphore::Acquire polled after completion");
     }
+    if (!coop::poll_proceed(cx)) {
+      return Pending;
+    }
     if (!semaphore_->poll_acquire(waiter_, n_, cx.waker())) {
       stage_ = Stage::waiting;
+      coop::refund();
       return Pending;
     }
     stage_ = Stage::done;

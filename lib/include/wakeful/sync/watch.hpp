@@ -65,7 +65,9 @@ class [[nodiscard]] Ref {
   Ref& operator=(const Ref&) = delete;
   ~Ref() = default;
 
+  /// The borrowed value.
   const T& operator*() const noexcept { return *value_; }
+  /// Member access to the borrowed value.
   const T* operator->() const noexcept { return value_; }
   /// True when the value was new to the receiver that borrowed it (always false from a sender).
   [[nodiscard]] bool has_changed() const noexcept { return changed_; }
