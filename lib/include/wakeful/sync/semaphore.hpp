@@ -43,8 +43,8 @@ class SemaphoreClosed : public std::runtime_error {
 
 namespace detail {
 
-/// An acquire future's place in its semaphore's line. Every field is guarded by the
-/// semaphore's lock while the waiter is QUEUED.
+/// An acquire future's place in its semaphore's line. Guarded by the semaphore's lock: the
+/// future itself reads and writes it only through the semaphore, under that lock.
 struct SemaphoreWaiter {
   enum class State : unsigned char { idle, queued, granted, closed };
 
@@ -72,8 +72,8 @@ class Semaphore {
   explicit Semaphore(std::size_t permits);
   Semaphore(const Semaphore&) = delete;
   Semaphore& operator=(const Semaphore&) = delete;
-  /// No acquire future may outlive its semaphore (a permit keeps no reference: drop permits
-  /// first, or use the owned variants).
+  /// No acquire future or SemaphorePermit may outlive the semaphore (the owned variants keep
+  /// it alive instead).
   ~Semaphore();
 
   /// A future that acquires `n` permits (see Acquire). Throws std::invalid_argument when `n`
