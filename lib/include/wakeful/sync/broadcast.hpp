@@ -48,9 +48,11 @@ enum class RecvStatus : unsigned char {
 /// Thrown by RecvResult::value() when the result holds no value.
 class RecvError : public std::runtime_error {
  public:
+  /// An error for `status` (not RecvStatus::value); `missed` counts the skipped values when lagged.
   RecvError(RecvStatus status, std::uint64_t missed)
       : std::runtime_error(message(status, missed)), status_(status), missed_(missed) {}
 
+  /// Why the result held no value.
   [[nodiscard]] RecvStatus status() const noexcept { return status_; }
   /// The number of values skipped, for RecvStatus::lagged.
   [[nodiscard]] std::uint64_t missed() const noexcept { return missed_; }
@@ -88,12 +90,17 @@ class [[nodiscard]] RecvResult {
   /// Nothing yet.
   static RecvResult empty() noexcept { return RecvResult(RecvStatus::empty, 0); }
 
+  /// What the receive found.
   [[nodiscard]] RecvStatus status() const noexcept { return status_; }
   /// True when this holds a value.
   [[nodiscard]] bool ok() const noexcept { return status_ == RecvStatus::value; }
+  /// Same as ok().
   explicit operator bool() const noexcept { return ok(); }
+  /// True when values were overwritten before this receiver read them (see missed()).
   [[nodiscard]] bool is_lagged() const noexcept { return status_ == RecvStatus::lagged; }
+  /// True when every sender is gone and everything was read.
   [[nodiscard]] bool is_closed() const noexcept { return status_ == RecvStatus::closed; }
+  /// True when try_recv() found no value yet.
   [[nodiscard]] bool is_empty() const noexcept { return status_ == RecvStatus::empty; }
   /// The number of values this receiver skipped when lagged; 0 otherwise.
   [[nodiscard]] std::uint64_t missed() const noexcept { return missed_; }
