@@ -331,7 +331,8 @@ class [[nodiscard]] AsioFuture<void(Args...), Initiation, InitArgs...> {
     state->waker = cx.waker();
     std::apply(
         [&state](auto&& initiation, auto&&... args) {
-          std::move(initiation)(AsioHandler<State, Args...>(state), std::forward<decltype(args)>(args)...);
+          std::forward<decltype(initiation)>(initiation)(AsioHandler<State, Args...>(state),
+                                                         std::forward<decltype(args)>(args)...);
         },
         std::move(*start_));
     start_.reset();
