@@ -1,5 +1,5 @@
 #pragma once
-// wakeful's Asio side in one include: registrations, TCP, timers and use_future (pulls in Asio headers; the
+// wakeful's Asio side in one include: registrations, TCP, UDP, Unix sockets, timers and use_future (pulls in Asio headers; the
 // core, wakeful/wakeful.hpp, does not).
 
 #include "wakeful/asio.hpp"              // IWYU pragma: export
@@ -8,6 +8,7 @@
 #include "wakeful/io/result.hpp"         // IWYU pragma: export
 #include "wakeful/net/tcp_listener.hpp"  // IWYU pragma: export
 #include "wakeful/net/tcp_stream.hpp"    // IWYU pragma: export
+#include "wakeful/net/udp_socket.hpp"     // IWYU pragma: export
 #include "wakeful/stream.hpp"            // IWYU pragma: export
 #include "wakeful/time/interval.hpp"     // IWYU pragma: export
 #include "wakeful/time/sleep.hpp"        // IWYU pragma: export
