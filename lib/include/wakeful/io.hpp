@@ -9,6 +9,10 @@
 #include "wakeful/net/tcp_listener.hpp"  // IWYU pragma: export
 #include "wakeful/net/tcp_stream.hpp"    // IWYU pragma: export
 #include "wakeful/net/udp_socket.hpp"     // IWYU pragma: export
+#include "wakeful/net/unix_address.hpp"   // IWYU pragma: export
+#include "wakeful/net/unix_datagram.hpp"  // IWYU pragma: export
+#include "wakeful/net/unix_listener.hpp"  // IWYU pragma: export
+#include "wakeful/net/unix_stream.hpp"    // IWYU pragma: export
 #include "wakeful/stream.hpp"            // IWYU pragma: export
 #include "wakeful/time/interval.hpp"     // IWYU pragma: export
 #include "wakeful/time/sleep.hpp"        // IWYU pragma: export
