@@ -10,7 +10,8 @@ set(expected
   "ping_pong,mpsc_cap1/1thread,2,10000,[0-9.]+,[0-9.]+,[0-9.]+,2.000,"
   "ping_pong,notify/1thread,2,10000,[0-9.]+,[0-9.]+,[0-9.]+,2.000,"
   "yield_many,yield_now/1thread,1,100000,[0-9.]+,[0-9.]+,[0-9.]+,1.000,"
-  "yield_many,self_wake_by_ref/1thread,1,100000,[0-9.]+,[0-9.]+,[0-9.]+,1.000,")
+  "yield_many,self_wake_by_ref/1thread,1,100000,[0-9.]+,[0-9.]+,[0-9.]+,1.000,"
+  "udp_pingpong,udp_64B/1thread,1000,1000,[0-9.]+,[0-9.]+,[0-9.]+,-,op=one round trip")
 foreach(row IN LISTS expected)
   if(NOT csv MATCHES "${row}")
     message(FATAL_ERROR "no row matching ${row} in:\n${csv}")
