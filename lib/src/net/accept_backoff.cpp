@@ -34,7 +34,7 @@ bool AcceptBackoff::start(const std::error_code& error) {
     return false;
   }
   delay_ = delay_.count() == 0 ? first_delay : std::min(delay_ * 2, max_delay);
-  ++count_;
+  count_.fetch_add(1, std::memory_order_relaxed);
   timer_.emplace(time::sleep_for(delay_));
   return true;
 }

@@ -78,13 +78,13 @@ io::Result<TcpListener> TcpListener::bind(asio::io_context& context, const asio:
   return TcpListener(std::move(*registration), endpoint.protocol() == asio::ip::tcp::v6());
 }
 
-// The back-off timer goes first: it belongs to the listener being replaced.
+// The back-off timer goes first (AcceptBackoff's assignment drops it before taking the other's):
+// it belongs to the listener being replaced.
 TcpListener& TcpListener::operator=(TcpListener&& other) noexcept {
   if (this != &other) {
-    backoff_ = detail::AcceptBackoff();
+    backoff_ = std::move(other.backoff_);
     registration_ = std::move(other.registration_);
     v6_ = other.v6_;
-    backoff_ = std::move(other.backoff_);
   }
   return *this;
 }

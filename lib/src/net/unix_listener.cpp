@@ -97,12 +97,12 @@ io::Result<UnixListener> UnixListener::bind(asio::io_context& context, const Uni
   return UnixListener(std::move(*registration));
 }
 
-// The back-off timer goes first: it belongs to the listener being replaced.
+// The back-off timer goes first (AcceptBackoff's assignment drops it before taking the other's):
+// it belongs to the listener being replaced.
 UnixListener& UnixListener::operator=(UnixListener&& other) noexcept {
   if (this != &other) {
-    backoff_ = detail::AcceptBackoff();
-    registration_ = std::move(other.registration_);
     backoff_ = std::move(other.backoff_);
+    registration_ = std::move(other.registration_);
   }
   return *this;
 }

@@ -96,7 +96,7 @@ class UnixListener {
   [[nodiscard]] io::Result<UnixAddress> local_address() const noexcept;
   /// The listening socket's descriptor (-1 once moved from).
   [[nodiscard]] int native_handle() const noexcept { return registration_.native_handle(); }
-  /// How many times accept has backed off for lack of descriptors or memory.
+  /// How many times accept has backed off for lack of descriptors or memory (any thread may ask).
   [[nodiscard]] std::uint64_t backoffs() const noexcept { return backoff_.count(); }
 
  private:

@@ -1,10 +1,12 @@
 #pragma once
 // AcceptBackoff: what a listener does when accept fails for lack of descriptors or memory.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <system_error>
+#include <utility>
 
 #include "wakeful/context.hpp"
 #include "wakeful/poll.hpp"
@@ -19,19 +21,35 @@ namespace wakeful::net::detail {
 /// 500 ms, and tries again; a successful accept resets the delay.
 class AcceptBackoff {
  public:
+  AcceptBackoff() = default;
+  /// Takes over `other`'s timer, delay and count.
+  AcceptBackoff(AcceptBackoff&& other) noexcept
+      : timer_(std::move(other.timer_)), delay_(other.delay_), count_(other.count()) {}
+  /// Drops this timer, then takes over `other`'s timer, delay and count.
+  AcceptBackoff& operator=(AcceptBackoff&& other) noexcept {
+    timer_.reset();
+    timer_ = std::move(other.timer_);
+    delay_ = other.delay_;
+    count_.store(other.count(), std::memory_order_relaxed);
+    return *this;
+  }
+  AcceptBackoff(const AcceptBackoff&) = delete;
+  AcceptBackoff& operator=(const AcceptBackoff&) = delete;
+  ~AcceptBackoff() = default;
+
   /// Ready when no back-off is running, or once it has run out (Pending until then).
   Poll<void> poll(Context& cx);
   /// Starts a back-off and returns true when `error` says "not now"; false for any other error.
   bool start(const std::error_code& error);
   /// An accept succeeded: the next back-off starts from the shortest delay.
   void reset() noexcept { delay_ = std::chrono::milliseconds(0); }
-  /// How many back-offs have been started.
-  [[nodiscard]] std::uint64_t count() const noexcept { return count_; }
+  /// How many back-offs have been started; may be read from any thread (a metric).
+  [[nodiscard]] std::uint64_t count() const noexcept { return count_.load(std::memory_order_relaxed); }
 
  private:
   std::optional<time::Sleep> timer_;
   std::chrono::milliseconds delay_{0};
-  std::uint64_t count_ = 0;
+  std::atomic<std::uint64_t> count_{0};
 };
 
 }  // namespace wakeful::net::detail
