@@ -19,6 +19,8 @@ namespace wakeful::net {
 /// even after the process exits (see UnixListener). An abstract name is a sequence of any
 /// bytes that exists only while a socket is bound to it: nothing to clean up, but no file
 /// permissions guard it either (anyone in the network namespace may connect).
+///
+/// A plain value: copy it freely; distinct objects may be used from distinct threads.
 class UnixAddress {
  public:
   /// The unnamed address.

@@ -60,7 +60,8 @@ struct UnixAccepted {
 /// An abstract address (UnixAddress::abstract) has no file and vanishes with its socket.
 ///
 /// When the process runs out of file descriptors, accept backs off and tries again, as
-/// TcpListener's does. A UnixListener must be dropped before the runtime whose worker created it.
+/// TcpListener's does. One task accepts at a time (a second one waiting replaces the first's
+/// waker). A UnixListener must be dropped before the runtime whose worker created it.
 class UnixListener {
  public:
   class Accept;

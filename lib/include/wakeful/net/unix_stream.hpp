@@ -76,11 +76,13 @@ class UnixStream {
   /// Closes the socket.
   ~UnixStream() = default;
 
-  /// Reads into `buffer`: the byte count (0 at EOF) or the error.
+  /// Reads into `buffer`: the byte count (0 at EOF) or the error. Cancel safe: dropped before it
+  /// completes, nothing was read.
   Read read(std::span<std::byte> buffer) noexcept;
   /// Reads until `buffer` is full; `asio::error::eof` if the peer closes first.
   ReadExact read_exact(std::span<std::byte> buffer) noexcept;
-  /// Writes some of `data` (one system call once writable): the byte count or the error.
+  /// Writes some of `data` (one system call once writable): the byte count or the error. Cancel
+  /// safe: dropped before it completes, nothing was written.
   Write write(std::span<const std::byte> data) noexcept;
   /// Writes all of `data`.
   WriteAll write_all(std::span<const std::byte> data) noexcept;
