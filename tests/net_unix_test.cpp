@@ -330,6 +330,31 @@ TEST_CASE("connect errors: no file, and a file nobody listens on") {
   }(dir));
 }
 
+TEST_CASE("a listener whose backlog is full refuses at once with try-again") {
+  Runtime rt(1);
+  rt.block_on([]() -> Async<void> {
+    const UnixAddress address = UnixAddress::abstract(unique_abstract_name("backlog")).value();
+    UnixListenOptions options;
+    options.backlog = 1;
+    UnixListener listener = UnixListener::bind(address, options).value();
+    std::vector<UnixStream> queued;  // never accepted: they fill the backlog
+    std::error_code refused;
+    for (int i = 0; i < 16 && !refused; ++i) {
+      io::Result<UnixStream> client = UnixStream::connect(address);
+      if (client) {
+        queued.push_back(std::move(*client));
+      } else {
+        refused = client.error();
+      }
+    }
+    CHECK(refused == std::errc::resource_unavailable_try_again);
+    CHECK_FALSE(queued.empty());
+    // Accepting one makes room again.
+    CHECK(co_await listener.accept());
+    CHECK(UnixStream::connect(address));
+  }());
+}
+
 TEST_CASE("a socket file left behind: bind fails by default, and is removed only when unused") {
   TempDir dir;
   Runtime rt(1);
