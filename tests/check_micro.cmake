@@ -14,7 +14,8 @@ set(expected
   "semaphore,one_permit_16tasks/1thread,16,16000,[0-9.]+,[0-9.]+,[0-9.]+,-,"
   "semaphore,one_permit_16tasks/2threads,16,16000,[0-9.]+,[0-9.]+,[0-9.]+,-,"
   "broadcast,16rx/1thread,1000,16000,[0-9.]+,[0-9.]+,[0-9.]+,-,"
-  "broadcast,16rx/2threads,1000,16000,[0-9.]+,[0-9.]+,[0-9.]+,-,")
+  "broadcast,16rx/2threads,1000,16000,[0-9.]+,[0-9.]+,[0-9.]+,-,"
+  "udp_pingpong,udp_64B/1thread,1000,1000,[0-9.]+,[0-9.]+,[0-9.]+,-,op=one round trip")
 foreach(row IN LISTS expected)
   if(NOT csv MATCHES "${row}")
     message(FATAL_ERROR "no row matching ${row} in:\n${csv}")

@@ -14,7 +14,7 @@ namespace {
 int usage() {
   std::fprintf(
       stderr,
-      "usage: wakeful-micro <joinset_manual|joinset_tokio|spawn|pingpong|yield|timer|tcp|semaphore|broadcast|all>\n"
+      "usage: wakeful-micro <joinset_manual|joinset_tokio|spawn|pingpong|yield|timer|tcp|semaphore|broadcast|udp|all>\n"
       "                     [--runs 5] [--warmup 1] [--quick] [--n N]\n"
       "                     [--rt 1thread|2threads] [--asio-locking per_socket|worker_thread_only]\n"
       "  the workloads of WORKLOADS.md implemented so far; CSV on stdout\n");
@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
   const bool all = workload == "all";
   if (!all && workload != "joinset_manual" && workload != "joinset_tokio" && workload != "spawn" &&
       workload != "pingpong" && workload != "yield" && workload != "timer" && workload != "tcp" &&
-      workload != "semaphore" && workload != "broadcast") {
+      workload != "semaphore" && workload != "broadcast" && workload != "udp") {
     return usage();
   }
   wakeful::micro::print_header();
@@ -106,6 +106,8 @@ int main(int argc, char** argv) {
   }
   if (all || workload == "broadcast") {
     wakeful::micro::broadcast_bench(options);
+    if (all || workload == "udp") {
+      wakeful::micro::udp_bench(options);
+    }
+    return 0;
   }
-  return 0;
-}

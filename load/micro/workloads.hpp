@@ -63,5 +63,7 @@ void tcp_bench(const Options& options);
 void semaphore_bench(const Options& options);
 /// 9. broadcast: one sender, 16 receivers, M values through a channel of capacity M.
 void broadcast_bench(const Options& options);
+/// 11. udp_pingpong: 100,000 round trips of a 64-byte datagram between two sockets, on 1 thread.
+void udp_bench(const Options& options);
 
 }  // namespace wakeful::micro

@@ -1,5 +1,5 @@
 #pragma once
-// wakeful's Asio side in one include: registrations, TCP, timers and use_future (pulls in Asio headers; the
+// wakeful's Asio side in one include: registrations, sockets, timers and use_future (pulls in Asio headers; the
 // core, wakeful/wakeful.hpp, does not).
 
 #include "wakeful/asio.hpp"              // IWYU pragma: export
@@ -13,3 +13,9 @@
 #include "wakeful/time/sleep.hpp"        // IWYU pragma: export
 #include "wakeful/time/timeout.hpp"      // IWYU pragma: export
 #include "wakeful/use_future.hpp"        // IWYU pragma: export
+
+#include "wakeful/net/udp_socket.hpp"     // IWYU pragma: export
+#include "wakeful/net/unix_address.hpp"   // IWYU pragma: export
+#include "wakeful/net/unix_datagram.hpp"  // IWYU pragma: export
+#include "wakeful/net/unix_listener.hpp"  // IWYU pragma: export
+#include "wakeful/net/unix_stream.hpp"    // IWYU pragma: export

@@ -21,15 +21,6 @@ using io::last_error;
 
 namespace {
 
-constexpr std::chrono::milliseconds first_backoff{5};
-constexpr std::chrono::milliseconds max_backoff{500};
-
-// Errors that say "not now": the connection stays in the backlog and accept can succeed later.
-bool out_of_resources(const std::error_code& error) noexcept {
-  return error == std::errc::too_many_files_open || error == std::errc::too_many_files_open_in_system ||
-         error == std::errc::no_buffer_space || error == std::errc::not_enough_memory;
-}
-
 io::Result<void> set_flag(int fd, int level, int option, bool value) noexcept {
   const int flag = value ? 1 : 0;
   if (::setsockopt(fd, level, option, &flag, sizeof flag) != 0) {
@@ -87,15 +78,13 @@ io::Result<TcpListener> TcpListener::bind(asio::io_context& context, const asio:
   return TcpListener(std::move(*registration), endpoint.protocol() == asio::ip::tcp::v6());
 }
 
-// The back-off timer goes first: it belongs to the listener being replaced.
+// The back-off timer goes first (AcceptBackoff's assignment drops it before taking the other's):
+// it belongs to the listener being replaced.
 TcpListener& TcpListener::operator=(TcpListener&& other) noexcept {
   if (this != &other) {
-    backoff_.reset();
+    backoff_ = std::move(other.backoff_);
     registration_ = std::move(other.registration_);
     v6_ = other.v6_;
-    backoff_ = std::move(other.backoff_);
-    backoff_delay_ = other.backoff_delay_;
-    backoffs_ = other.backoffs_;
   }
   return *this;
 }
@@ -104,11 +93,8 @@ TcpListener::Accept TcpListener::accept() noexcept { return Accept(*this); }
 
 Poll<io::Result<Accepted>> TcpListener::poll_accept(Context& cx) {
   for (;;) {
-    if (backoff_) {
-      if (backoff_->poll_unbudgeted(cx).is_pending()) {
-        return Pending;
-      }
-      backoff_.reset();
+    if (backoff_.poll(cx).is_pending()) {
+      return Pending;
     }
     const int fd = native_handle();
     sockaddr_storage address{};
@@ -131,15 +117,12 @@ Poll<io::Result<Accepted>> TcpListener::poll_accept(Context& cx) {
       return Pending;
     }
     if (!accepted->ok()) {
-      if (!out_of_resources(accepted->error())) {
+      if (!backoff_.start(accepted->error())) {
         return Poll<io::Result<Accepted>>(std::in_place, accepted->error());
       }
-      backoff_delay_ = backoff_delay_.count() == 0 ? first_backoff : std::min(backoff_delay_ * 2, max_backoff);
-      ++backoffs_;
-      backoff_.emplace(time::sleep_for(backoff_delay_));
       continue;  // arm the timer
     }
-    backoff_delay_ = std::chrono::milliseconds(0);
+    backoff_.reset();
     const int peer_fd = **accepted;
     asio::ip::tcp::endpoint peer;
     std::memcpy(peer.data(), &address, std::min<std::size_t>(length, sizeof address));

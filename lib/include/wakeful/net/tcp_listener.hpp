@@ -11,9 +11,9 @@
 #include "wakeful/context.hpp"
 #include "wakeful/io/registration.hpp"
 #include "wakeful/io/result.hpp"
+#include "wakeful/net/detail/accept_backoff.hpp"
 #include "wakeful/net/tcp_stream.hpp"
 #include "wakeful/poll.hpp"
-#include "wakeful/time/sleep.hpp"
 
 namespace wakeful::net {
 
@@ -78,17 +78,15 @@ class TcpListener {
   /// The listening socket's descriptor (-1 once moved from).
   [[nodiscard]] int native_handle() const noexcept { return registration_.native_handle(); }
 
-  /// How many times accept has backed off for lack of descriptors or memory.
-  [[nodiscard]] std::uint64_t backoffs() const noexcept { return backoffs_; }
+  /// How many times accept has backed off for lack of descriptors or memory (any thread may ask).
+  [[nodiscard]] std::uint64_t backoffs() const noexcept { return backoff_.count(); }
 
  private:
   TcpListener(io::Registration registration, bool v6) noexcept : registration_(std::move(registration)), v6_(v6) {}
 
   io::Registration registration_;
   bool v6_;
-  std::optional<time::Sleep> backoff_;
-  std::chrono::milliseconds backoff_delay_{0};
-  std::uint64_t backoffs_ = 0;
+  detail::AcceptBackoff backoff_;
 };
 
 /// The future of TcpListener::accept.
