@@ -204,6 +204,9 @@ class [[nodiscard]] Async {
   using promise_type = detail::AsyncPromise<T>;
   using handle_type = std::coroutine_handle<promise_type>;
 
+  /// An empty Async, like a moved-from one: is_done() is true, and polling it throws
+  /// std::logic_error. A place to keep a coroutine that is not always there.
+  Async() noexcept = default;
   Async(Async&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
   Async& operator=(Async&& other) noexcept {
     if (this != &other) {
@@ -255,7 +258,7 @@ class [[nodiscard]] Async {
     }
   }
 
-  handle_type handle_;
+  handle_type handle_{};
 };
 
 namespace detail {
