@@ -11,9 +11,12 @@
 #include <cerrno>
 #include <exception>
 #include <limits>
+#include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "deadline.hpp"
 #include "http/input_buffer.hpp"
@@ -168,6 +171,68 @@ class Flush {
   std::optional<Clock::time_point> deadline_;
 };
 
+/// What a request in flight needs besides the busy coroutine's own locals: the Session (llhttp),
+/// the read buffer and the output. Each worker keeps those its connections gave back when they
+/// went idle and hands them to the next that becomes busy, so that a request-response round
+/// allocates none of it (the output keeps its capacity in the pool, within a bound). The read
+/// buffer goes back to its own pool (InputBuffer) whenever it is empty.
+struct RequestState {
+  explicit RequestState(std::size_t input_capacity) noexcept : input(input_capacity) {}
+
+  std::optional<http::Session> session;  // made afresh for every busy period
+  http::InputBuffer input;
+  http::Output output;
+
+  /// A state taken from the calling thread's pool, given back when the lease ends.
+  class Lease;
+};
+
+class RequestState::Lease {
+ public:
+  explicit Lease(std::size_t input_capacity) {
+    std::vector<std::unique_ptr<RequestState>>& free = pool();
+    if (!free.empty() && free.back()->input.capacity() == input_capacity) {
+      state_ = std::move(free.back());
+      free.pop_back();
+    } else {
+      state_ = std::make_unique<RequestState>(input_capacity);
+    }
+  }
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  ~Lease() {
+    state_->session.reset();
+    state_->input.consume(state_->input.unread().size());
+    state_->input.release();
+    std::vector<std::unique_ptr<RequestState>>& free = pool();
+    if (!state_->output.empty() || free.size() >= max_pooled) {
+      return;  // unsent output dies with its connection; and the pool is bounded
+    }
+    if (state_->output.capacity_bytes() > max_kept_output) {
+      state_->output.release();
+    }
+    try {
+      free.push_back(std::move(state_));
+    } catch (const std::bad_alloc&) {
+    }
+  }
+
+  RequestState* operator->() const noexcept { return state_.get(); }
+
+ private:
+  // As many as were ever busy at once, up to this many, per worker.
+  static constexpr std::size_t max_pooled = 256;
+  // An output that grew for a large response gives its memory back.
+  static constexpr std::size_t max_kept_output = std::size_t{8} * 1024;
+
+  static std::vector<std::unique_ptr<RequestState>>& pool() {
+    thread_local std::vector<std::unique_ptr<RequestState>> free;
+    return free;
+  }
+
+  std::unique_ptr<RequestState> state_;
+};
+
 // The time `bytes` of a body earn it: one second per body_min_rate bytes.
 Clock::duration body_credit(std::size_t bytes, const Limits& limits) {
   if (limits.body_min_rate == 0) {
@@ -297,11 +362,12 @@ wakeful::Async<Connection::BusyEnd> Connection::serve_requests() {
   const Limits& limits = config.limits;
   WorkerStats& stats = worker.stats();
   try {
-    http::Session session(http::SessionOptions{&limits, &worker.router(), &stats, &worker.state().draining,
-                                               config.access_log,
-                                               config.access_log ? peer_text(stream_) : std::string(), requests_});
-    http::InputBuffer input(worker.input_capacity());
-    http::Output output;
+    RequestState::Lease state(worker.input_capacity());
+    http::Session& session = state->session.emplace(
+        http::SessionOptions{&limits, &worker.router(), &stats, &worker.state().draining, config.access_log,
+                             config.access_log ? peer_text(stream_) : std::string(), requests_});
+    http::InputBuffer& input = state->input;
+    http::Output& output = state->output;
     Clock::time_point deadline;  // for the request head, or body, under way: set by the first read
     bool flushed = true;
 
