@@ -20,6 +20,7 @@
 #include "wakeful/block_on.hpp"
 #include "wakeful/future/poll_fn.hpp"
 #include "wakeful/runtime/runtime.hpp"
+#include "wakeful/task/join_set.hpp"
 #include "wakeful/task/spawn.hpp"
 
 using namespace wakeful;  // NOLINT(google-build-using-namespace)
@@ -160,6 +161,27 @@ TEST_CASE("a coroutine made within spawn's call but not spawned frees its room w
   Async<std::string> made_before = wait_then_greet(gate, Tracked(lifetimes, 10));
   handle = rt.spawn([&made_before] { return std::move(made_before); });
   CHECK(block_on(std::move(handle)) == std::string(64, 'a') + "10");
+  CHECK(lifetimes.alive() == 0);
+}
+
+TEST_CASE("JoinSet::spawn(fn, args...) runs the coroutine it makes in the room of its frame") {
+  Runtime rt(1);
+  auto gate = std::make_shared<Gate>();
+  gate->open();
+  Lifetimes lifetimes;
+  auto collect = [](std::shared_ptr<Gate> g, Lifetimes& l) -> Async<std::size_t> {
+    JoinSet<std::string> set;
+    for (int i = 0; i < 10; ++i) {
+      set.spawn(wait_then_greet, g, Tracked(l, i));
+    }
+    std::size_t joined = 0;
+    while (auto greeting = co_await set.join_next()) {
+      CHECK(greeting->starts_with(std::string(64, 'a')));
+      ++joined;
+    }
+    co_return joined;
+  };
+  CHECK(rt.block_on(collect(gate, lifetimes)) == 10);
   CHECK(lifetimes.alive() == 0);
 }
 
