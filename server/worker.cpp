@@ -7,6 +7,7 @@
 
 #include <array>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -77,7 +78,7 @@ void log_accept_stalls(std::uint64_t count) {
 /// Each connection a task of its own, tracked by a JoinSet (tokio's JoinSet).
 class TaskSet {
  public:
-  void push(Async<void> connection) { set_.spawn(std::move(connection)); }
+  void push(Connection connection) { set_.spawn(std::move(connection)); }
   Poll<bool> poll_next(Context& cx) {
     auto next = set_.poll_join_next(cx);  // rethrows what a task threw, or its cancellation
     if (next.is_pending()) {
@@ -98,7 +99,10 @@ class TaskSet {
 template <class Children>
 class ChildSet {
  public:
-  void push(Async<void> connection) { set_.push(std::move(connection)); }
+  template <class Child>
+  void push(Child connection) {
+    set_.push(std::move(connection));
+  }
   Poll<bool> poll_next(Context& cx) {
     auto next = set_.poll_next(cx);
     if (next.is_pending()) {
@@ -114,8 +118,19 @@ class ChildSet {
   Children set_;
 };
 
-using InlineSet = ChildSet<wakeful::FuturesUnordered<Async<void>>>;
-using NaiveSet = ChildSet<wakeful::PollAll<Async<void>>>;
+/// A Connection on a heap block of its own, for PollAll, which moves its children around as it
+/// compacts them (a Connection stays where it was first polled).
+class BoxedConnection {
+ public:
+  explicit BoxedConnection(Connection connection) : connection_(std::make_unique<Connection>(std::move(connection))) {}
+  Poll<void> poll(Context& cx) { return connection_->poll(cx); }
+
+ private:
+  std::unique_ptr<Connection> connection_;
+};
+
+using InlineSet = ChildSet<wakeful::FuturesUnordered<Connection>>;
+using NaiveSet = ChildSet<wakeful::PollAll<BoxedConnection>>;
 
 /// Accepts connections and drives them through `Set` until the drain is over.
 template <class Set>
@@ -185,7 +200,7 @@ class AcceptLoop {
       return;  // `accepted` closes the socket as it goes
     }
     stats.connections_accepted.add();
-    set_.push(serve_connection(std::move(accepted), *worker_));
+    set_.push(Connection(std::move(accepted), *worker_));
   }
 
   // Out of descriptors, the listener backs off (and retries); each back-off is counted and

@@ -47,6 +47,14 @@ class JoinSet {
   requires std::same_as<output_of<F>, T>
   void spawn(F&& future) { handles_.push(wakeful::spawn(std::forward<F>(future))); }
 
+  /// Spawns the future `fn(args...)` on the calling worker (see wakeful::spawn(fn, args...): a
+  /// coroutine made so is one allocation with its task) and adds its task to the set.
+  template <class Fn, class... Args>
+  requires SpawnableCall<Fn, Args...> && std::same_as<output_of<std::invoke_result_t<Fn, Args...>>, T>
+  void spawn(Fn&& fn, Args&&... args) {
+    handles_.push(wakeful::spawn(std::forward<Fn>(fn), std::forward<Args>(args)...));
+  }
+
   /// Spawns `future` on worker `worker` of the calling thread's runtime and adds it to the set.
   template <SpawnableFuture F>
   requires std::same_as<output_of<F>, T>
