@@ -240,8 +240,10 @@ wakeful::Async<void> serve_connection(net::Accepted accepted, Worker& worker) {
       if (idle) {
         input.release();
         output.release();
-        if (worker.draining()) {
-          break;
+        if (worker.grace_over()) {
+          // Draining, and the grace for a next request is over: what the client has sent already
+          // is still answered (with Connection: close); then the read finds EOF.
+          (void)stream.shutdown(asio::socket_base::shutdown_receive);
         }
         read_deadline = Clock::now() + (session.requests() == 0 ? limits.header_timeout : limits.idle_timeout);
       } else if (input.space().empty()) {
