@@ -11,6 +11,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "socket_activation.hpp"
@@ -202,30 +203,41 @@ wakeful::Async<bool> Upgrade::ready(Clock::time_point deadline, std::string& why
     }
   }
   // A process that closed its pipe is usually exiting: give it a moment, to report how it ended
-  // rather than a kill.
-  // pidfd_open(2) by its number: Debian 12's <sys/pidfd.h> declares it without C linkage.
-  const auto exited = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));  // close-on-exec; readable at exit
+  // rather than a kill. pidfd_open(2) by its number: Debian 12's <sys/pidfd.h> declares it
+  // without C linkage. The descriptor is close-on-exec, and readable once the process has ended.
+  std::optional<int> status = reap();
+  const int exited = status ? -1 : static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
   if (exited >= 0) {
     io::Result<io::Registration> watch = io::Registration::open(exited, io::Ownership::owned);
-    if (watch) {
-      (void)co_await with_deadline(watch->readable(), timer, Clock::now() + exit_grace);
+    const Clock::time_point give_up = Clock::now() + exit_grace;
+    while (watch && !status) {
+      // A registration starts readable: the first event may be no news, hence the loop.
+      const std::optional<io::ReadyEvent> event = co_await with_deadline(watch->readable(), timer, give_up);
+      status = reap();
+      if (!event) {
+        break;
+      }
+      watch->clear_readiness(*event);
     }
   }
-  why += "; it " + stop_and_reap();
+  why += "; it " + (status ? describe(*status) : kill_and_reap());
   co_return false;
 }
 
-std::string Upgrade::stop_and_reap() const {
+std::optional<int> Upgrade::reap() const {
   int status = 0;
-  pid_t reaped = ::waitpid(pid_, &status, WNOHANG);
-  if (reaped == 0) {
-    ::kill(pid_, SIGKILL);
-    do {
-      reaped = ::waitpid(pid_, &status, 0);
-    } while (reaped < 0 && errno == EINTR);
-    return "was killed";
+  if (::waitpid(pid_, &status, WNOHANG) != pid_) {
+    return std::nullopt;
   }
-  return reaped == pid_ ? describe(status) : "ended";
+  return status;
+}
+
+std::string Upgrade::kill_and_reap() const {
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  return "was killed";
 }
 
 }  // namespace httpd

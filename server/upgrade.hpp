@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,8 +45,10 @@ class Upgrade {
  private:
   Upgrade(pid_t pid, int ready_fd) noexcept : pid_(pid), ready_fd_(ready_fd) {}
 
-  // Kills the process unless it has exited already, reaps it, and describes how it ended.
-  std::string stop_and_reap() const;
+  // The process's wait status once it has ended (and is reaped by this call), or nullopt.
+  [[nodiscard]] std::optional<int> reap() const;
+  // Kills the process and reaps it: "was killed".
+  [[nodiscard]] std::string kill_and_reap() const;
 
   pid_t pid_;
   int ready_fd_;
