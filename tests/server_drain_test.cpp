@@ -150,6 +150,25 @@ TEST_CASE("SIGTERM under load, 20 times: every request written is answered") {
   }
 }
 
+TEST_CASE("two processes on one port (--reuse-port): the old one stops under load, no request lost") {
+  HttpdProcess old({"--threads", "2"});
+  LoadClients clients(old.port(), load_clients, closing_clients);
+  REQUIRE(clients.wait_answered(300));
+  HttpdProcess next({"--port", std::to_string(old.port()), "--reuse-port", "--threads", "2"});
+  REQUIRE(clients.wait_answered(600));
+  old.signal(SIGTERM);
+  CHECK(old.wait().second == 0);
+  const std::uint64_t after_stop = clients.counts.answered.load();
+  REQUIRE(clients.wait_answered(after_stop + 300));  // the new one serves them all
+  clients.stop();
+  clients.join();
+  CHECK(clients.counts.lost.load() == 0);
+  CHECK(clients.counts.refused.load() == 0);
+  CHECK(clients.counts.unfinished.load() == 0);
+  next.signal(SIGTERM);
+  CHECK(next.wait().second == 0);
+}
+
 TEST_CASE("the drain's grace: a kept-alive connection's next request is answered with a close") {
   HttpdProcess server({"--threads", "2", "--drain-grace", "5s"});
   HttpClient waiting(server.port());

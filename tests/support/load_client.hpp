@@ -38,7 +38,7 @@ struct LoadCounts {
 /// time. Keep-alive clients reuse their connection until a response says Connection: close;
 /// the last `closing_clients` ask for Connection: close on every request, so new connections
 /// arrive all the time. A client reconnects after every close, and ends at its first connect
-/// that is refused or does not complete within a second, at a lost request, or at `stop()`.
+/// that is refused or does not complete within three seconds, at a lost request, or at `stop()`.
 class LoadClients {
  public:
   LoadClients(std::uint16_t port, int count, int closing_clients) : port_(port) {
@@ -84,8 +84,9 @@ class LoadClients {
  private:
   enum class Connected { yes, refused, unfinished };
 
-  // A non-blocking connect, waited for up to a second: a server that stopped listening refuses
-  // it, or drops its SYN (see the server's drain), and it never completes.
+  // A non-blocking connect, waited for up to three seconds: long enough for the SYN that a
+  // draining listener dropped to be sent again (a second later), and then refused, or taken by
+  // another process on the port.
   Connected connect(int& fd) const {
     fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     sockaddr_in address{};
@@ -97,7 +98,7 @@ class LoadClients {
       return errno == ECONNREFUSED ? Connected::refused : Connected::unfinished;
     }
     pollfd p{fd, POLLOUT, 0};
-    if (::poll(&p, 1, 1000) <= 0) {
+    if (::poll(&p, 1, 3000) <= 0) {
       return Connected::unfinished;
     }
     int error = 0;
