@@ -76,8 +76,9 @@ An HTTP/1.1 server on the wakeful executor.
 
   --bind ADDRESS             address to listen on (default 0.0.0.0; :: for IPv6 and IPv4)
   --port PORT                port (default 8080; 0 picks a free one)
-  --reuse-port               share the port with processes that already listen on it (for
-                             a restart without downtime); without it a port in use is refused
+  --reuse-port               share the port with processes that already listen on it;
+                             without it a port in use is refused (to restart without downtime,
+                             hand the sockets over instead: SIGUSR2, or systemd, below)
   --threads N                workers, one thread each (default: one per hardware thread)
   --root DIR                 serve static files from DIR
   --static-prefix PATH       where they appear (default /static/; / serves them at the root)
