@@ -277,7 +277,9 @@ int run(httpd::ServerState& state, const asio::ip::address& address, Handover& h
                          : ", " + std::to_string(inherited.size()) + (inherited.size() == 1 ? " socket" : " sockets") +
                                (handover.ready_fd < 0 ? " from systemd" : " from the upgrade"));
   for (const std::string& address_text : addresses) {
-    handover.listening.push_back("listening on " + address_text + " (" + how + ")");
+    std::string line = "listening on ";
+    line.append(address_text).append(" (").append(how).append(")");
+    handover.listening.push_back(std::move(line));
   }
   runtime.block_on(serve(state, workers, listeners, handover));
   httpd::log_throttled_counts(state);

@@ -89,6 +89,7 @@ io::Result<Upgrade> Upgrade::start(const std::string& binary, const std::vector<
   constexpr std::string_view pid_name = "LISTEN_PID=";
   environment.push_back(std::string(pid_name) + std::string(12, '\0'));  // the child writes its pid here
   std::vector<char*> envp;
+  envp.reserve(environment.size() + 1);
   for (std::string& entry : environment) {
     envp.push_back(entry.data());
   }
@@ -97,6 +98,7 @@ io::Result<Upgrade> Upgrade::start(const std::string& binary, const std::vector<
   std::vector<std::string> argv_strings{binary};
   argv_strings.insert(argv_strings.end(), arguments.begin(), arguments.end());
   std::vector<char*> argv;
+  argv.reserve(argv_strings.size() + 1);
   for (std::string& argument : argv_strings) {
     argv.push_back(argument.data());
   }
@@ -145,7 +147,7 @@ io::Result<Upgrade> Upgrade::start(const std::string& binary, const std::vector<
     write_decimal(pid_digits, ::getpid());
     sigset_t none;
     ::sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);  // NOLINT(concurrency-mt-unsafe): the child has one thread
     ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }

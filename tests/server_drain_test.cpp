@@ -80,7 +80,7 @@ std::optional<std::string> line_with(ChildProcess& process, const std::string& m
                                      std::chrono::milliseconds timeout = 20s) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    const std::optional<std::string> line = process.read_line(timeout);
+    std::optional<std::string> line = process.read_line(timeout);
     if (!line) {
       return std::nullopt;
     }
