@@ -325,8 +325,12 @@ Poll<void> Connection::poll(Context& cx) {
       const Limits& limits = worker_->config().limits;
       idle_deadline_ = Clock::now() + (requests_ == 0 ? limits.header_timeout : limits.idle_timeout);
     }
-    if (worker_->draining()) {
-      return wakeful::Ready;
+    if (worker_->grace_over()) {
+      // Draining, and the grace for a next request is over: shutting the read side makes the
+      // socket readable, so what the client sent already is still answered (with Connection:
+      // close) and then the read finds EOF. Worker::end_grace does this for the connections idle
+      // when the grace ends; this is for those that go idle after it.
+      (void)stream_.shutdown(asio::socket_base::shutdown_receive);
     }
     entry_.idle = true;
     if (stream_.poll_read_ready(cx).is_pending()) {
@@ -375,8 +379,9 @@ wakeful::Async<Connection::BusyEnd> Connection::serve_requests() {
       const bool idle = session.idle(input);
       std::optional<io::Result<std::size_t>> got;
       if (idle) {
-        if (worker.draining()) {
-          break;
+        if (worker.grace_over()) {
+          // As in Connection::poll: what the client sent already is answered, then EOF.
+          (void)stream_.shutdown(asio::socket_base::shutdown_receive);
         }
         got = co_await ReadNow(stream_, input);
         if (!got) {

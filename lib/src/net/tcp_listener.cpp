@@ -3,6 +3,7 @@
 
 #include "wakeful/net/tcp_listener.hpp"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -76,6 +77,49 @@ io::Result<TcpListener> TcpListener::bind(asio::io_context& context, const asio:
     return registration.error();
   }
   return TcpListener(std::move(*registration), endpoint.protocol() == asio::ip::tcp::v6());
+}
+
+io::Result<TcpListener> TcpListener::from_descriptor(asio::io_context& context, int descriptor) {
+  auto check = [descriptor]() -> io::Result<bool> {
+    int type = 0;
+    int listening = 0;
+    socklen_t length = sizeof type;
+    if (::getsockopt(descriptor, SOL_SOCKET, SO_TYPE, &type, &length) != 0) {
+      return last_error();  // ENOTSOCK, EBADF
+    }
+    length = sizeof listening;
+    if (::getsockopt(descriptor, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) != 0) {
+      return last_error();
+    }
+    io::Result<asio::ip::tcp::endpoint> local = detail::endpoint_of(descriptor, ::getsockname);
+    if (!local) {
+      return local.error();
+    }
+    const int family = local->data()->sa_family;
+    if (type != SOCK_STREAM || listening == 0 || (family != AF_INET && family != AF_INET6)) {
+      return make_error_code(std::errc::invalid_argument);
+    }
+    const int status = ::fcntl(descriptor, F_GETFL);
+    if (status < 0 || ::fcntl(descriptor, F_SETFL, status | O_NONBLOCK) != 0 ||
+        ::fcntl(descriptor, F_SETFD, FD_CLOEXEC) != 0) {
+      return last_error();
+    }
+    return family == AF_INET6;
+  };
+  const io::Result<bool> v6 = check();
+  if (!v6) {
+    if (v6.error() != std::errc::bad_file_descriptor) {
+      ::close(descriptor);
+    }
+    return v6.error();
+  }
+  io::Result<io::Registration> registration =
+      io::Registration::open(context, descriptor, io::Ownership::owned,
+                             io::detail::RegisterOptions{true, false, io::detail::PeerClose::ignore});
+  if (!registration) {
+    return registration.error();
+  }
+  return TcpListener(std::move(*registration), *v6);
 }
 
 // The back-off timer goes first (AcceptBackoff's assignment drops it before taking the other's):

@@ -54,6 +54,15 @@ class TcpListener {
   static io::Result<TcpListener> bind(asio::io_context& context, const asio::ip::tcp::endpoint& endpoint,
                                       const ListenOptions& options = {});
 
+  /// Adopts `descriptor`, a TCP socket that already listens (one inherited through systemd's
+  /// socket activation, or from the process that started this one), on the reactor of
+  /// `context`: it is made non-blocking and close-on-exec, and the listener owns it from then
+  /// on (closing it closes this process's reference; the socket lives on while another process
+  /// holds one). The descriptor is taken in every case: on failure it is closed. Fails with
+  /// std::errc::not_a_socket, or std::errc::invalid_argument for a socket that is not a
+  /// listening TCP/IP one, or with the system's or the reactor's error.
+  static io::Result<TcpListener> from_descriptor(asio::io_context& context, int descriptor);
+
   /// Takes over `other`'s socket; `other` is left without one.
   TcpListener(TcpListener&& other) noexcept = default;
   /// Closes this listener's socket, then takes over `other`'s.
