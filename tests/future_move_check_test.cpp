@@ -22,6 +22,7 @@
 #include "wakeful/future/select.hpp"
 #include "wakeful/sync/mpsc.hpp"
 #include "wakeful/sync/notify.hpp"
+#include "wakeful/task/poll_all.hpp"
 #include "wakeful/time/timeout.hpp"
 
 using namespace wakeful;  // NOLINT(google-build-using-namespace)
@@ -152,6 +153,16 @@ TEST_CASE("select, join and timeout holding such a future abort when moved after
       },
       "timeout");
 }
+
+// PollAll moves its children after polls: futures that must stay put are refused at compile time.
+template <class F>
+concept PollAllAccepts = requires {
+  typename PollAll<F>;
+};
+static_assert(PollAllAccepts<ReadyFuture<int>>);
+static_assert(!PollAllAccepts<Notified>);
+static_assert(!PollAllAccepts<mpsc::Send<int>>);
+static_assert(!PollAllAccepts<Select<Notified, ReadyFuture<void>>>);
 
 TEST_CASE("combinators of futures that may move stay movable after a poll") {
   static_assert(!Select<PendingFuture<int>, ReadyFuture<int>>::pinned_once_polled);
