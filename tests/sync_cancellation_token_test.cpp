@@ -149,6 +149,7 @@ TEST_CASE("cancel races with children being made and dropped on other threads") 
     std::atomic<bool> go{false};
     std::atomic<int> missed{0};
     std::vector<std::thread> threads;
+    threads.reserve(3);
     for (int t = 0; t < 3; ++t) {
       threads.emplace_back([&] {
         while (!go.load()) {

@@ -46,7 +46,7 @@ class Signals {
   /// Listens for `signals` on the calling worker's io_context. Throws std::logic_error outside
   /// a runtime worker, std::system_error for a signal number that cannot be caught (SIGKILL,
   /// SIGSTOP, or out of range), in which case nothing stays registered.
-  explicit Signals(std::initializer_list<int> signals);
+  Signals(std::initializer_list<int> signals);
   /// As above, on `io` (for instance `runtime.io_context(0)`, from any thread).
   Signals(asio::io_context& io, std::initializer_list<int> signals);
   Signals(Signals&&) noexcept;

@@ -64,7 +64,7 @@ FuturesUnordered<Indexed<F>> index_all(R&& futures, std::size_t& count) {
   if constexpr (std::is_lvalue_reference_v<R>) {
     push_all(futures);  // a view: its elements may be made as it is walked
   } else {
-    std::remove_cvref_t<R> owned(std::move(futures));
+    std::remove_cvref_t<R> owned(std::forward<R>(futures));
     push_all(owned);
   }
   return set;
@@ -88,7 +88,7 @@ class [[nodiscard]] JoinAll {
   using Output = std::vector<value_or_monostate<output_of<F>>>;
 
   /// Takes the futures of `futures`.
-  template <FutureRange R>
+  template <FutureRange R>  // NOLINTNEXTLINE(bugprone-forwarding-reference-overload): a JoinAll is no FutureRange
   explicit JoinAll(R&& futures) : children_(detail::index_all<F>(std::forward<R>(futures), count_)) {
     outputs_.resize(count_);
   }
@@ -138,7 +138,7 @@ requires detail::is_io_result<output_of<F>>::value class [[nodiscard]] TryJoinAl
   using Output = std::conditional_t<std::is_void_v<Value>, io::Result<void>, io::Result<std::vector<Value>>>;
 
   /// Takes the futures of `futures`.
-  template <FutureRange R>
+  template <FutureRange R>  // NOLINTNEXTLINE(bugprone-forwarding-reference-overload): a TryJoinAll is no FutureRange
   explicit TryJoinAll(R&& futures) : children_(detail::index_all<F>(std::forward<R>(futures), count_)) {
     if constexpr (!std::is_void_v<Value>) {
       values_.resize(count_);
