@@ -20,6 +20,7 @@
 #include "wakeful/future/join.hpp"
 #include "wakeful/future/ready.hpp"
 #include "wakeful/future/select.hpp"
+#include "wakeful/sync/cancellation_token.hpp"
 #include "wakeful/sync/mpsc.hpp"
 #include "wakeful/sync/notify.hpp"
 #include "wakeful/task/poll_all.hpp"
@@ -86,7 +87,7 @@ void move_away(F& future) {
 
 TEST_SUITE_BEGIN("future");
 
-TEST_CASE("a polled mpsc::Send or Notified aborts when moved, naming its type") {
+TEST_CASE("a polled mpsc::Send, Notified or WaitForCancellation aborts when moved, naming its type") {
   check_dies_naming(
       [] {
         auto [tx, rx] = mpsc::channel<int>(1);
@@ -115,6 +116,15 @@ TEST_CASE("a polled mpsc::Send or Notified aborts when moved, naming its type") 
         move_away(notified);
       },
       "Notified");
+  check_dies_naming(
+      [] {
+        const CancellationToken token;
+        Manual m;
+        auto cancelled = token.cancelled();
+        (void)cancelled.poll(m.cx);
+        move_away(cancelled);
+      },
+      "WaitForCancellation");
 }
 
 TEST_CASE("select, join and timeout holding such a future abort when moved after their first poll") {
