@@ -61,6 +61,7 @@ inline constexpr char join_type_name[] = "join";
 template <Future... Fs>
 class [[nodiscard]] Join {
  public:
+  /// One output per future, in argument order (std::monostate for void).
   using Output = std::tuple<value_or_monostate<output_of<Fs>>...>;
   /// See detail/move_pin.hpp.
   static constexpr bool pinned_once_polled = (detail::pinned_once_polled<Fs> || ...);

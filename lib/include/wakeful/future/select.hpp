@@ -63,6 +63,7 @@ concept SelectBranch = Future<std::remove_reference_t<A>> &&
 template <Future... Fs>
 class [[nodiscard]] Select {
  public:
+  /// The output of the branch that finished first, at its index (std::monostate for void).
   using Output = std::variant<value_or_monostate<output_of<Fs>>...>;
   /// See detail/move_pin.hpp.
   static constexpr bool pinned_once_polled = (detail::pinned_once_polled<Fs> || ...);

@@ -24,6 +24,7 @@ namespace wakeful::time {
 template <Future F>
 class [[nodiscard]] Timeout {
  public:
+  /// The future's output, or std::nullopt when the deadline passed first.
   using Output = std::optional<value_or_monostate<output_of<F>>>;
   /// See wakeful/detail/move_pin.hpp.
   static constexpr bool pinned_once_polled = wakeful::detail::pinned_once_polled<F>;
