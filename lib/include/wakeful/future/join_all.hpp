@@ -85,6 +85,7 @@ concept FutureRange = std::ranges::input_range<R> && Future<std::ranges::range_v
 template <Future F>
 class [[nodiscard]] JoinAll {
  public:
+  /// Every output, in the range's order (std::monostate for void).
   using Output = std::vector<value_or_monostate<output_of<F>>>;
 
   /// Takes the futures of `futures`.
@@ -135,6 +136,7 @@ requires detail::is_io_result<output_of<F>>::value class [[nodiscard]] TryJoinAl
   using Value = typename detail::is_io_result<output_of<F>>::value_type;
 
  public:
+  /// Every value in the range's order, or the first error.
   using Output = std::conditional_t<std::is_void_v<Value>, io::Result<void>, io::Result<std::vector<Value>>>;
 
   /// Takes the futures of `futures`.

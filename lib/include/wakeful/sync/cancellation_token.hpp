@@ -85,6 +85,7 @@ class [[nodiscard]] WaitForCancellation {
   /// It waits in a Notify's list once polled.
   static constexpr bool pinned_once_polled = true;
 
+  /// Made by CancellationToken::cancelled(): waits on a handle of `token`.
   explicit WaitForCancellation(CancellationToken token) noexcept : token_(std::move(token)) {}
 
   /// Ready once the token is cancelled.
