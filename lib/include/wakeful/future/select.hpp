@@ -55,7 +55,8 @@ concept SelectBranch = Future<std::remove_reference_t<A>> &&
 /// Owned branches (given as rvalues) are destroyed before `poll` returns Ready, the winner
 /// included. Borrowed branches (given as lvalues) are left as they are: the winner has completed
 /// and must not be polled again; a loser may be polled on (a JoinHandle still holds its task, a
-/// Notified still waits), or dropped by its owner.
+/// Notified still waits), or dropped by its owner. Dropping a pending Select drops its owned
+/// branches (each as cancel safe as it is) and leaves its borrowed ones untouched.
 ///
 /// Moving a Select after its first poll aborts when one of its owned branches may not move once
 /// polled (mpsc::Send, Notified; see detail/move_pin.hpp). Borrow such a future, or move the
