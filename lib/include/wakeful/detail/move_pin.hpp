@@ -13,10 +13,12 @@
 //
 // A future opts in by declaring `static constexpr bool pinned_once_polled = true;`; a combinator
 // declares the same when any of its children does, and keeps its own pin, so the message names
-// the object that was moved: the select, not the Send inside it.
+// the object that was moved: the select, not the Send inside it. The report itself is
+// detail/pinned.hpp's, which wakeful/sync's waiter futures call from their own moves (they abort
+// only while linked; a MovePin from the first poll on, whatever the state, so that a bad move
+// fails every time rather than only when the channel happened to be full).
 
-#include <cstdio>
-#include <cstdlib>
+#include "wakeful/detail/pinned.hpp"
 
 namespace wakeful::detail {
 
@@ -25,15 +27,6 @@ template <class F>
 inline constexpr bool pinned_once_polled = requires {
   requires F::pinned_once_polled;
 };
-
-/// Reports a future moved after its first poll, and aborts.
-[[noreturn]] inline void moved_after_poll(const char* type) noexcept {
-  std::fprintf(stderr,
-               "wakeful: %s moved after its first poll (other code holds its address; move it before polling, or "
-               "give select a reference to it)\n",
-               type);
-  std::abort();
-}
 
 /// Remembers whether the future holding it was polled; moving it afterwards aborts with a
 /// message naming `Type`. Declare it as the future's first member, so that the check runs
@@ -44,7 +37,7 @@ class MovePin {
   MovePin() noexcept = default;
   MovePin(MovePin&& other) noexcept {
     if (other.polled_) {
-      moved_after_poll(Type);
+      moved_after_first_poll(Type);
     }
   }
   MovePin& operator=(MovePin&&) = delete;
