@@ -31,3 +31,8 @@
 #include "wakeful/task/poll_all.hpp"           // IWYU pragma: export
 #include "wakeful/task/spawn.hpp"              // IWYU pragma: export
 #include "wakeful/waker.hpp"                   // IWYU pragma: export
+
+// Signals, cancellation, joins over ranges.
+#include "wakeful/future/join_all.hpp"          // IWYU pragma: export
+#include "wakeful/signal.hpp"                   // IWYU pragma: export
+#include "wakeful/sync/cancellation_token.hpp"  // IWYU pragma: export

@@ -131,11 +131,22 @@ class FuturesUnordered {
     if (!coop::poll_proceed(cx)) {
       return Pending;
     }
-    Poll<std::optional<Output>> result = poll_children(cx);
+    Poll<std::optional<Output>> result = poll_children(&cx);
     if (result.is_pending()) {
       coop::refund();
     }
     return result;
+  }
+
+  /// The output of a child that can complete now, without waiting: std::nullopt when none can
+  /// (or the set is empty). Polls the children poll_next would, but is not an await: it
+  /// registers no waker, so the task that last polled poll_next stays the one that children's
+  /// wakes reach, and it spends no cooperative budget (the children's polls included), so a
+  /// spent budget cannot hide an output that is ready.
+  std::optional<Output> try_next() {
+    const coop::BudgetScope unconstrained(-1);
+    Poll<std::optional<Output>> result = poll_children(nullptr);
+    return result.is_ready() ? std::move(result).value() : std::nullopt;
   }
 
   /// The future of the next output: `while (auto out = co_await set.next()) { ... }`.
@@ -206,8 +217,12 @@ class FuturesUnordered {
   iterator end() noexcept { return iterator(nullptr); }
 
  private:
-  Poll<std::optional<Output>> poll_children(Context& cx) {
-    queue_->parent.register_waker(cx.waker());
+  // `cx` is the polling task's context, or nullptr for try_next, which leaves the registered
+  // parent waker in place and wakes that one when it yields.
+  Poll<std::optional<Output>> poll_children(Context* cx) {
+    if (cx != nullptr) {
+      queue_->parent.register_waker(cx->waker());
+    }
     take_woken();
     const std::size_t budget = std::min(len_, poll_budget);
     std::size_t polled = 0;
@@ -234,7 +249,11 @@ class FuturesUnordered {
       detail::fu_node_unref(node);  // the run list's reference; the set still holds one
       if (yielded || polled >= budget) {
         ++metrics_.yields;
-        cx.waker().wake_by_ref();
+        if (cx != nullptr) {
+          cx->waker().wake_by_ref();
+        } else if (run_head_ != nullptr) {
+          queue_->parent.wake();  // children left in the run list, for the parent's next poll
+        }
         return Pending;
       }
     }

@@ -71,12 +71,11 @@ class JoinSet {
   /// The output of the next task to complete; see the class comment.
   auto join_next() noexcept { return Next<JoinSet>(*this); }
 
-  /// The output of a task that has already completed, if any, without waiting.
-  std::optional<Output> try_join_next() {
-    Context cx(Waker::noop());
-    Poll<std::optional<Output>> result = handles_.poll_next(cx);
-    return result.is_ready() ? std::move(result).value() : std::nullopt;
-  }
+  /// The output of a task that has already completed, if any, without waiting; rethrows and
+  /// reports cancellation as join_next does. It is no await: it leaves the waker of the task
+  /// that awaits join_next in place and spends no cooperative budget, so it may be called in the
+  /// same poll as join_next (inside a select, say) and finds an output whenever one is ready.
+  std::optional<Output> try_join_next() { return handles_.try_next(); }
 
   /// Asks every task in the set to stop; each then completes with TaskCancelled.
   void abort_all() noexcept {
