@@ -78,6 +78,8 @@ class Barrier {
 /// every build).
 class [[nodiscard]] Barrier::Wait {
  public:
+  /// Waiting links it into a list, so combinators holding it must not move it once polled.
+  static constexpr bool pinned_once_polled = true;
   /// Moving is allowed before the first poll only.
   Wait(Wait&& other) noexcept : barrier_(other.barrier_), stage_(other.stage_) {
     if (other.stage_ == Stage::waiting) {

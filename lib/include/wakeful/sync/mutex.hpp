@@ -84,6 +84,8 @@ class Mutex {
   /// linked into the line and must not be moved (that aborts with a message, in every build).
   class [[nodiscard]] Lock {
    public:
+    /// Waiting links it into a list, so combinators holding it must not move it once polled.
+    static constexpr bool pinned_once_polled = true;
     /// Moving is allowed before the first poll only.
     Lock(Lock&& other) noexcept : mutex_(other.mutex_), acquire_(check_movable(other)) {}
     Lock& operator=(Lock&&) = delete;

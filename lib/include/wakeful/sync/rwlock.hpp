@@ -128,6 +128,8 @@ class RwLock {
   /// aborts with a message, in every build).
   class [[nodiscard]] Read {
    public:
+    /// Waiting links it into a list, so combinators holding it must not move it once polled.
+    static constexpr bool pinned_once_polled = true;
     /// Moving is allowed before the first poll only.
     Read(Read&& other) noexcept : lock_(other.lock_), acquire_(check_movable(other)) {}
     Read& operator=(Read&&) = delete;
@@ -166,6 +168,8 @@ class RwLock {
   /// with a message, in every build).
   class [[nodiscard]] Write {
    public:
+    /// Waiting links it into a list, so combinators holding it must not move it once polled.
+    static constexpr bool pinned_once_polled = true;
     /// Moving is allowed before the first poll only.
     Write(Write&& other) noexcept : lock_(other.lock_), acquire_(check_movable(other)) {}
     Write& operator=(Write&&) = delete;

@@ -226,6 +226,8 @@ class [[nodiscard]] OwnedSemaphorePermit {
 /// moved; moving it then aborts the process with a message, in every build.
 class [[nodiscard]] Semaphore::Acquire {
  public:
+  /// Waiting links it into a list, so combinators holding it must not move it once polled.
+  static constexpr bool pinned_once_polled = true;
   /// Moving is allowed before the first poll only.
   Acquire(Acquire&& other) noexcept : semaphore_(other.semaphore_), n_(other.n_), stage_(other.stage_) {
     if (other.stage_ == Stage::waiting) {
@@ -279,6 +281,8 @@ class [[nodiscard]] Semaphore::Acquire {
 /// moving after the first poll), ready with an OwnedSemaphorePermit.
 class [[nodiscard]] Semaphore::AcquireOwned {
  public:
+  /// Waiting links it into a list, so combinators holding it must not move it once polled.
+  static constexpr bool pinned_once_polled = true;
   /// Moving is allowed before the first poll only.
   AcquireOwned(AcquireOwned&& other) noexcept : semaphore_(std::move(other.semaphore_)), inner_(check_movable(other)) {}
   AcquireOwned& operator=(AcquireOwned&&) = delete;

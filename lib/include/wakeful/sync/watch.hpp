@@ -240,6 +240,8 @@ class Receiver {
   /// Once polled while waiting it must not be moved (that aborts with a message, in every build).
   class [[nodiscard]] Changed {
    public:
+    /// Waiting links it into a list, so combinators holding it must not move it once polled.
+    static constexpr bool pinned_once_polled = true;
     /// Moving is allowed before the first poll only.
     Changed(Changed&& other) noexcept : receiver_(other.receiver_) {
       if (other.notified_) {
