@@ -33,8 +33,8 @@ TEST_CASE("every receiver sees every value, in order") {
   auto [tx, rx1] = broadcast::channel<std::string>(4);
   broadcast::Receiver<std::string> rx2 = tx.subscribe();
   CHECK(tx.receiver_count() == 2);
-  CHECK_FALSE(tx.send("a"));
-  CHECK_FALSE(tx.send("b"));
+  CHECK(tx.send("a"));
+  CHECK(tx.send("b"));
   for (broadcast::Receiver<std::string>* rx : {&rx1, &rx2}) {
     CHECK(rx->try_recv().value() == "a");
     CHECK(rx->try_recv().value() == "b");
@@ -46,10 +46,10 @@ TEST_CASE("every receiver sees every value, in order") {
 
 TEST_CASE("a receiver sees only values sent after it subscribed") {
   auto [tx, rx] = broadcast::channel<int>(8);
-  CHECK_FALSE(tx.send(1));
+  CHECK(tx.send(1));
   broadcast::Receiver<int> late = tx.subscribe();
   broadcast::Receiver<int> later = rx.resubscribe();
-  CHECK_FALSE(tx.send(2));
+  CHECK(tx.send(2));
   CHECK(rx.try_recv().value() == 1);
   CHECK(late.try_recv().value() == 2);
   CHECK(later.try_recv().value() == 2);
@@ -59,7 +59,7 @@ TEST_CASE("a receiver sees only values sent after it subscribed") {
 TEST_CASE("a receiver that falls behind is told exactly how many it missed, then reads the oldest kept") {
   auto [tx, rx] = broadcast::channel<int>(3);
   for (int v = 0; v < 10; ++v) {
-    CHECK_FALSE(tx.send(v));
+    CHECK(tx.send(v));
   }
   Manual m;
   broadcast::Receiver<int>::Recv recv = rx.recv();
@@ -81,7 +81,7 @@ TEST_CASE("a receiver that falls behind is told exactly how many it missed, then
   CHECK(rx.try_recv().is_empty());
   // Lagging again, by one.
   for (int v = 10; v < 14; ++v) {
-    CHECK_FALSE(tx.send(v));
+    CHECK(tx.send(v));
   }
   broadcast::RecvResult<int> again = rx.try_recv();
   CHECK(again.is_lagged());
@@ -99,10 +99,10 @@ TEST_CASE("recv waits for the next send, which wakes every waiting receiver once
   CHECK(r1.poll(a.cx).is_pending());
   CHECK(r2.poll(b.cx).is_pending());
   CHECK(r1.poll(a.cx).is_pending());  // polled again: still one place in the list
-  CHECK_FALSE(tx.send(5));
+  CHECK(tx.send(5));
   CHECK(a.counter.wakes() == 1);
   CHECK(b.counter.wakes() == 1);
-  CHECK_FALSE(tx.send(6));  // nobody waits any more
+  CHECK(tx.send(6));  // nobody waits any more
   CHECK(a.counter.wakes() == 1);
   Poll<broadcast::RecvResult<int>> v1 = r1.poll(a.cx);
   Poll<broadcast::RecvResult<int>> v2 = r2.poll(b.cx);
@@ -116,7 +116,7 @@ TEST_CASE("the channel closes when the last sender goes: kept values first, then
   auto [tx, rx] = broadcast::channel<int>(4);
   Manual m;
   broadcast::Sender<int> tx2 = tx;
-  CHECK_FALSE(tx.send(1));
+  CHECK(tx.send(1));
   { broadcast::Sender<int> gone = std::move(tx); }
   broadcast::Receiver<int>::Recv waiting = rx.recv();
   CHECK(waiting.poll(m.cx).is_ready());  // the 1
@@ -135,9 +135,10 @@ TEST_CASE("send with no receiver gives the value back") {
   auto [tx, rx] = broadcast::channel<std::string>(1);
   { broadcast::Receiver<std::string> gone = std::move(rx); }
   CHECK(tx.receiver_count() == 0);
-  std::optional<std::string> back = tx.send("x");
-  REQUIRE(back);
-  CHECK(*back == "x");
+  SendResult<std::string> back = tx.send("x");
+  REQUIRE_FALSE(back);
+  CHECK(back.error().is_closed());
+  CHECK(back.error().value() == "x");
 }
 
 TEST_CASE("capacity 0 is refused") { CHECK_THROWS_AS((void)broadcast::channel<int>(0), std::invalid_argument); }
@@ -150,7 +151,7 @@ TEST_CASE("dropping a waiting recv loses nothing and keeps no waker") {
     CHECK(recv.poll(m.cx).is_pending());
   }
   CHECK(m.counter.outstanding() == 1);
-  CHECK_FALSE(tx.send(4));
+  CHECK(tx.send(4));
   CHECK(m.counter.wakes() == 0);
   CHECK(rx.try_recv().value() == 4);
 }

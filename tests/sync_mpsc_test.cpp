@@ -26,12 +26,18 @@ struct Manual {
 };
 }  // namespace
 
+// True when `result` handed `value` back, refused for `why`.
+template <class T>
+bool refused(SendResult<T> result, SendFailure why, const T& value) {
+  return !result && result.error().reason() == why && result.error().value() == value;
+}
+
 TEST_SUITE_BEGIN("sync");
 
 TEST_CASE("messages arrive in order") {
   auto [tx, rx] = mpsc::channel<int>(8);
   for (int i = 0; i < 5; ++i) {
-    CHECK_FALSE(tx.try_send(i).has_value());
+    CHECK(tx.try_send(i));
   }
   for (int i = 0; i < 5; ++i) {
     CHECK(rx.try_recv() == std::optional<int>(i));
@@ -44,18 +50,18 @@ TEST_CASE("capacity zero is refused") { CHECK_THROWS_AS(mpsc::channel<int>(0), s
 TEST_CASE("a full channel makes senders wait, and serves them in order") {
   auto [tx, rx] = mpsc::channel<int>(1);
   Manual m;
-  CHECK_FALSE(tx.try_send(0).has_value());
-  CHECK(tx.try_send(99) == std::optional<int>(99));  // full: handed back
+  CHECK(tx.try_send(0));
+  CHECK(refused(tx.try_send(99), SendFailure::full, 99));  // full: handed back
   auto s1 = tx.send(1);
   auto s2 = tx.send(2);
   CHECK(s1.poll(m.cx).is_pending());
   CHECK(s2.poll(m.cx).is_pending());
-  CHECK(tx.try_send(98) == std::optional<int>(98));  // no overtaking of waiting senders
+  CHECK(refused(tx.try_send(98), SendFailure::full, 98));  // no overtaking of waiting senders
   CHECK(rx.try_recv() == std::optional<int>(0));
   CHECK(m.counter.wakes() == 1);  // s1 admitted
   auto r1 = s1.poll(m.cx);
   REQUIRE(r1.is_ready());
-  CHECK_FALSE(r1->has_value());
+  CHECK(r1->ok());
   CHECK(s2.poll(m.cx).is_pending());
   CHECK(rx.try_recv() == std::optional<int>(1));
   CHECK(rx.try_recv() == std::optional<int>(2));
@@ -67,7 +73,7 @@ TEST_CASE("the receiver sees the end once every sender is gone and the buffer is
   Manual m;
   {
     mpsc::Sender<int> tx2 = tx;
-    CHECK_FALSE(tx2.try_send(1).has_value());
+    CHECK(tx2.try_send(1));
   }
   auto recv = rx.recv();
   CHECK(recv.poll(m.cx).is_ready());
@@ -83,28 +89,30 @@ TEST_CASE("a dropped receiver hands waiting and later messages back, and drops b
   Lifetimes lifetimes;
   Manual m;
   auto [tx, rx] = mpsc::channel<Tracked>(1);
-  CHECK_FALSE(tx.try_send(Tracked(lifetimes, 1)).has_value());
+  CHECK(tx.try_send(Tracked(lifetimes, 1)));
   auto waiting = tx.send(Tracked(lifetimes, 2));
   CHECK(waiting.poll(m.cx).is_pending());
   { mpsc::Receiver<Tracked> gone = std::move(rx); }
   CHECK(m.counter.wakes() == 1);
   auto back = waiting.poll(m.cx);
   REQUIRE(back.is_ready());
-  REQUIRE(back->has_value());
-  CHECK((*back)->value() == 2);
+  REQUIRE_FALSE(back->ok());
+  CHECK(back->error().is_closed());
+  CHECK(back->error().value().value() == 2);
   CHECK(tx.is_closed());
   auto later = tx.try_send(Tracked(lifetimes, 3));
-  REQUIRE(later.has_value());
-  CHECK(later->value() == 3);
+  REQUIRE_FALSE(later.ok());
+  CHECK(later.error().is_closed());
+  CHECK(later.error().value().value() == 3);
   CHECK(lifetimes.alive() == 2);  // `back` and `later` hold the two messages handed back
 }
 
 TEST_CASE("close refuses new sends but lets buffered messages be received") {
   auto [tx, rx] = mpsc::channel<int>(4);
   Manual m;
-  CHECK_FALSE(tx.try_send(1).has_value());
+  CHECK(tx.try_send(1));
   rx.close();
-  CHECK(tx.try_send(2) == std::optional<int>(2));
+  CHECK(refused(tx.try_send(2), SendFailure::closed, 2));
   CHECK(rx.try_recv() == std::optional<int>(1));
   auto end = rx.recv().poll(m.cx);
   REQUIRE(end.is_ready());
@@ -118,7 +126,7 @@ TEST_CASE("a dropped pending receive loses no message") {
     auto recv = rx.recv();
     CHECK(recv.poll(m.cx).is_pending());
   }
-  CHECK_FALSE(tx.try_send(7).has_value());
+  CHECK(tx.try_send(7));
   auto got = rx.recv().poll(m.cx);
   REQUIRE(got.is_ready());
   CHECK(*got == std::optional<int>(7));
@@ -128,7 +136,7 @@ TEST_CASE("a dropped pending send withdraws its message and lets the next sender
   Lifetimes lifetimes;
   auto [tx, rx] = mpsc::channel<Tracked>(1);
   Manual m;
-  CHECK_FALSE(tx.try_send(Tracked(lifetimes, 1)).has_value());
+  CHECK(tx.try_send(Tracked(lifetimes, 1)));
   auto second = tx.send(Tracked(lifetimes, 3));
   {
     auto first = tx.send(Tracked(lifetimes, 2));
@@ -153,7 +161,7 @@ TEST_CASE("senders on four threads deliver everything, each in its own order") {
     producers.emplace_back([&rt, t, sender = tx] {
       rt.block_on([](mpsc::Sender<std::pair<int, int>> s, int id) -> Async<void> {
         for (int i = 0; i < per_thread; ++i) {
-          CHECK_FALSE((co_await s.send({id, i})).has_value());
+          CHECK(co_await s.send({id, i}));
         }
       }(sender, t));
     });

@@ -20,7 +20,7 @@ TEST_SUITE_BEGIN("sync");
 
 TEST_CASE("a value sent before the receive is ready at the first poll") {
   auto [tx, rx] = oneshot::channel<std::string>();
-  CHECK_FALSE(tx.send("hello").has_value());
+  CHECK(tx.send("hello"));
   CountingWaker counter;
   Waker waker = counter.waker();
   Context cx(waker);
@@ -40,7 +40,7 @@ TEST_CASE("a pending receiver is woken exactly once by the send") {
     CHECK(rx.poll(cx).is_pending());
     CHECK(rx.poll(cx).is_pending());
     CHECK(counter.clones() == 2);  // ours plus one stored: the second poll kept it
-    CHECK_FALSE(tx.send(5).has_value());
+    CHECK(tx.send(5));
     CHECK(counter.wakes() == 1);
     Poll<std::optional<int>> out = rx.poll(cx);
     REQUIRE(out.is_ready());
@@ -62,7 +62,7 @@ TEST_CASE("the sender wakes the latest waker when the receiver moved between tas
   Context cx(w);
   CHECK(rx.poll(cx).is_pending());
   CHECK(first.outstanding() == 0);  // replaced, and dropped
-  CHECK_FALSE(tx.send(1).has_value());
+  CHECK(tx.send(1));
   CHECK(first.wakes() == 0);
   CHECK(second.wakes() == 1);
 }
@@ -85,22 +85,24 @@ TEST_CASE("a send to a dropped or closed receiver hands the value back") {
     auto [tx, rx] = oneshot::channel<std::string>();
     { oneshot::Receiver<std::string> gone = std::move(rx); }
     CHECK(tx.is_closed());
-    std::optional<std::string> back = tx.send("kept");
-    REQUIRE(back.has_value());
-    CHECK(*back == "kept");
+    SendResult<std::string> back = tx.send("kept");
+    REQUIRE_FALSE(back);
+    CHECK(back.error().is_closed());
+    CHECK(back.error().value() == "kept");
   }
   {
     auto [tx, rx] = oneshot::channel<int>();
     rx.close();
     CHECK(tx.is_closed());
-    CHECK(tx.send(3) == std::optional<int>(3));
+    SendResult<int> back = tx.send(3);
+    CHECK((!back && back.error().value() == 3));
     CHECK_FALSE(rx.try_recv().has_value());
   }
 }
 
 TEST_CASE("close keeps a value that was already sent") {
   auto [tx, rx] = oneshot::channel<int>();
-  CHECK_FALSE(tx.send(8).has_value());
+  CHECK(tx.send(8));
   rx.close();
   CHECK(rx.try_recv() == std::optional<int>(8));
 }
@@ -113,7 +115,7 @@ TEST_CASE("dropping a receiver drops a sent value and the waker it stored") {
     Waker waker = counter.waker();
     Context cx(waker);
     CHECK(rx.poll(cx).is_pending());
-    CHECK_FALSE(tx.send(Tracked(lifetimes)).has_value());
+    CHECK(tx.send(Tracked(lifetimes)));
     CHECK(lifetimes.alive() == 1);
     { oneshot::Receiver<Tracked> gone = std::move(rx); }
     CHECK(lifetimes.alive() == 0);
@@ -124,7 +126,7 @@ TEST_CASE("dropping a receiver drops a sent value and the waker it stored") {
 TEST_CASE("try_recv returns the value only once it is sent") {
   auto [tx, rx] = oneshot::channel<int>();
   CHECK_FALSE(rx.try_recv().has_value());
-  CHECK_FALSE(tx.send(2).has_value());
+  CHECK(tx.send(2));
   CHECK(rx.try_recv() == std::optional<int>(2));
 }
 
@@ -132,7 +134,7 @@ TEST_CASE("a value sent from another thread wakes a receiving task") {
   Runtime rt(1);
   for (int round = 0; round < 200; ++round) {
     auto [tx, rx] = oneshot::channel<int>();
-    std::thread sender([sender = std::move(tx), round]() mutable { CHECK_FALSE(sender.send(round).has_value()); });
+    std::thread sender([sender = std::move(tx), round]() mutable { CHECK(sender.send(round)); });
     std::optional<int> got =
         rt.block_on([](oneshot::Receiver<int> r) -> Async<std::optional<int>> { co_return co_await r; }(std::move(rx)));
     sender.join();

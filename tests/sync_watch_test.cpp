@@ -42,7 +42,7 @@ TEST_CASE("the initial value is there and counts as seen") {
 TEST_CASE("changed() after several sends completes once, and borrow shows only the latest") {
   auto [tx, rx] = watch::channel<int>(0);
   for (int v = 1; v <= 5; ++v) {
-    CHECK_FALSE(tx.send(v));
+    CHECK(tx.send(v));
   }
   Manual m;
   CHECK(rx.has_changed());
@@ -65,7 +65,7 @@ TEST_CASE("a send wakes a waiting changed() exactly once; send_modify too") {
   {
     watch::Receiver<std::vector<int>>::Changed changed = rx.changed();
     CHECK(changed.poll(m.cx).is_pending());
-    CHECK_FALSE(tx.send({1, 2}));
+    CHECK(tx.send({1, 2}));
     CHECK(m.counter.wakes() == 1);
     Poll<bool> r = changed.poll(m.cx);
     REQUIRE(r.is_ready());
@@ -82,7 +82,7 @@ TEST_CASE("a send wakes a waiting changed() exactly once; send_modify too") {
 
 TEST_CASE("borrow_and_update marks the value seen; borrow does not") {
   auto [tx, rx] = watch::channel<int>(1);
-  CHECK_FALSE(tx.send(2));
+  CHECK(tx.send(2));
   {
     watch::Ref<int> ref = rx.borrow();
     CHECK(*ref == 2);
@@ -104,7 +104,7 @@ TEST_CASE("a dropped sender is reported: changed() completes with false, the las
   CHECK(changed.poll(m.cx).is_pending());
   {
     watch::Sender<int> gone = std::move(tx);
-    CHECK_FALSE(gone.send(7));
+    CHECK(gone.send(7));
   }
   CHECK(m.counter.wakes() == 1);  // by the send; the drop finds nobody left waiting
   Poll<bool> r = changed.poll(m.cx);
@@ -128,9 +128,10 @@ TEST_CASE("send with no receiver left gives the value back; subscribe and copies
   }
   { watch::Receiver<int> gone = std::move(rx); }
   CHECK(tx.is_closed());
-  std::optional<int> back = tx.send(9);
-  REQUIRE(back);
-  CHECK(*back == 9);
+  SendResult<int> back = tx.send(9);
+  REQUIRE_FALSE(back);
+  CHECK(back.error().is_closed());
+  CHECK(back.error().value() == 9);
   watch::Receiver<int> late = tx.subscribe();
   CHECK(*late.borrow() == 0);
   CHECK_FALSE(late.has_changed());
@@ -138,7 +139,7 @@ TEST_CASE("send with no receiver left gives the value back; subscribe and copies
 
 TEST_CASE("a copied receiver has seen what its original had seen") {
   auto [tx, rx] = watch::channel<int>(0);
-  CHECK_FALSE(tx.send(1));
+  CHECK(tx.send(1));
   watch::Receiver<int> copy = rx;
   CHECK(copy.has_changed());
   (void)rx.borrow_and_update();
@@ -153,7 +154,7 @@ TEST_CASE("dropping a waiting changed() loses nothing") {
     watch::Receiver<int>::Changed changed = rx.changed();
     CHECK(changed.poll(m.cx).is_pending());
   }
-  CHECK_FALSE(tx.send(3));
+  CHECK(tx.send(3));
   CHECK(m.counter.wakes() == 0);
   CHECK(m.counter.outstanding() == 1);
   watch::Receiver<int>::Changed next = rx.changed();

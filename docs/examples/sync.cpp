@@ -42,8 +42,8 @@ wf::Async<void> run() {
 
   // watch: receivers see the latest value; changed() completes once however many sends came.
   auto [config_tx, config_rx] = wf::watch::channel<int>(1);
-  config_tx.send(2);
-  config_tx.send(3);
+  (void)config_tx.send(2);  // a SendResult: false only when no receiver is left
+  (void)config_tx.send(3);
   const bool changed = co_await config_rx.changed();
   std::printf("watch: changed=%d, latest=%d\n", changed, *config_rx.borrow_and_update());
 
@@ -51,7 +51,7 @@ wf::Async<void> run() {
   auto [events, first] = wf::broadcast::channel<int>(4);
   wf::broadcast::Receiver<int> second = events.subscribe();
   for (int i = 1; i <= 6; ++i)
-    events.send(i);
+    (void)events.send(i);
   wf::broadcast::RecvResult<int> lagged = co_await first.recv();
   wf::broadcast::RecvResult<int> next = co_await first.recv();
   std::printf("broadcast: missed %llu, then %d\n", static_cast<unsigned long long>(lagged.missed()), next.value());

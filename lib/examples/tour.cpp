@@ -32,7 +32,7 @@ Async<int> run() {
   auto [tx, rx] = mpsc::channel<int>(16);  // bounded: senders wait while it is full
   JoinHandle<int> summer = spawn(sum_jobs, std::move(rx));
   for (int i = 1; i <= 100; ++i) {
-    (void)co_await tx.send(i);  // std::nullopt: delivered
+    (void)co_await tx.send(i);  // a SendResult: true when delivered
   }
   { auto last = std::move(tx); }  // dropping the last sender ends the receiver's loop
   auto [sum, answer] = co_await join(std::move(summer), Countdown{3});

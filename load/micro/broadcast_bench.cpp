@@ -39,7 +39,7 @@ Async<Sample> broadcast_once(std::uint64_t receivers, std::uint64_t m) {
   { const broadcast::Receiver<std::uint64_t> dropped = std::move(unused); }  // as the reference's `_`
   const auto t0 = now();
   for (std::uint64_t i = 0; i < m; ++i) {
-    if (tx.send(i)) {
+    if (!tx.send(i)) {
       std::fprintf(stderr, "broadcast: no receiver\n");
       std::abort();
     }

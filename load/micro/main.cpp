@@ -106,8 +106,9 @@ int main(int argc, char** argv) {
   }
   if (all || workload == "broadcast") {
     wakeful::micro::broadcast_bench(options);
-    if (all || workload == "udp") {
-      wakeful::micro::udp_bench(options);
-    }
-    return 0;
   }
+  if (all || workload == "udp") {
+    wakeful::micro::udp_bench(options);
+  }
+  return 0;
+}

@@ -22,7 +22,7 @@ struct Timed {
 
 Async<void> echo_back(mpsc::Receiver<std::uint64_t> in, mpsc::Sender<std::uint64_t> out) {
   while (std::optional<std::uint64_t> v = co_await in.recv()) {
-    if (co_await out.send(*v)) {
+    if (!co_await out.send(*v)) {  // refused: the other side is gone
       break;
     }
   }

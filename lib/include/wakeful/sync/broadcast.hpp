@@ -28,6 +28,7 @@
 #include "wakeful/detail/pinned.hpp"
 #include "wakeful/detail/wake_list.hpp"
 #include "wakeful/future.hpp"
+#include "wakeful/sync/send_result.hpp"
 #include "wakeful/waker.hpp"
 
 namespace wakeful::broadcast {
@@ -227,17 +228,18 @@ class Sender {
   ~Sender() { release(); }
 
   /// Sends `value` to every current receiver, overwriting the oldest value kept when the ring
-  /// is full; never waits. Returns std::nullopt, or `value` back when no receiver exists.
-  std::optional<T> send(T value) {
+  /// is full; never waits. Returns a delivered SendResult, or `value` back in a SendError when no
+  /// receiver exists.
+  SendResult<T> send(T value) {
     require_shared();
     std::unique_lock lock(shared_->mutex_);
     if (shared_->receivers_ == 0) {
-      return std::optional<T>(std::move(value));
+      return SendError<T>(SendFailure::closed, std::move(value));
     }
     shared_->slots_[shared_->tail_ % shared_->slots_.size()] = std::move(value);
     ++shared_->tail_;
     shared_->wake_waiters(lock);
-    return std::nullopt;
+    return {};
   }
 
   /// A new receiver, which will see the values sent from now on.

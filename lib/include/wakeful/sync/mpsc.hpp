@@ -22,6 +22,7 @@
 #include "wakeful/detail/mutex.hpp"
 #include "wakeful/detail/ring.hpp"
 #include "wakeful/future.hpp"
+#include "wakeful/sync/send_result.hpp"
 #include "wakeful/waker.hpp"
 
 namespace wakeful::mpsc {
@@ -117,8 +118,9 @@ std::pair<Sender<T>, Receiver<T>> channel(std::size_t capacity) {
   return {Sender<T>(chan), Receiver<T>(std::move(chan))};
 }
 
-/// The future returned by Sender::send: completes with std::nullopt once the message is in the
-/// channel, or with the message back if the receiver is gone. Spends one unit of cooperative
+/// The future returned by Sender::send: completes with a delivered SendResult once the message is
+/// in the channel, or with a SendError (SendFailure::closed) holding the message back if the
+/// receiver is gone. Spends one unit of cooperative
 /// budget. Dropping it while it waits for room withdraws the message. It borrows the channel
 /// from its Sender (as Rust's `send(&self)` does): the Sender must outlive it.
 ///
@@ -153,8 +155,8 @@ class [[nodiscard]] Send {
     }
   }
 
-  /// Ready once the message was accepted (std::nullopt) or refused (the message).
-  Poll<std::optional<T>> poll(Context& cx) {
+  /// Ready once the message was accepted (ok) or refused (the message back, in the error).
+  Poll<SendResult<T>> poll(Context& cx) {
     pin_.polled();
     if (!coop::poll_proceed(cx)) {
       return Pending;
@@ -164,9 +166,9 @@ class [[nodiscard]] Send {
       const std::lock_guard lock(chan_->mutex_);
       switch (waiter_.state) {
         case State::delivered:
-          return Poll<std::optional<T>>(std::in_place, std::nullopt);
+          return Poll<SendResult<T>>(std::in_place);
         case State::refused:
-          return Poll<std::optional<T>>(std::in_place, take_message());
+          return Poll<SendResult<T>>(std::in_place, take_refused());
         case State::queued:
           waiter_.waker = cx.waker();
           coop::refund();
@@ -176,7 +178,7 @@ class [[nodiscard]] Send {
       }
       if (chan_->closed_) {
         waiter_.state = State::refused;
-        return Poll<std::optional<T>>(std::in_place, take_message());
+        return Poll<SendResult<T>>(std::in_place, take_refused());
       }
       if (!chan_->has_room()) {
         waiter_.waker = cx.waker();
@@ -190,14 +192,14 @@ class [[nodiscard]] Send {
       rx_waker = chan_->take_rx_waker();
     }
     std::move(rx_waker).wake();
-    return Poll<std::optional<T>>(std::in_place, std::nullopt);
+    return Poll<SendResult<T>>(std::in_place);
   }
 
  private:
-  std::optional<T> take_message() {
-    std::optional<T> message(std::move(waiter_.message));
+  SendError<T> take_refused() {
+    SendError<T> refused(SendFailure::closed, std::move(*waiter_.message));
     waiter_.message.reset();
-    return message;
+    return refused;
   }
 
   wakeful::detail::MovePin<detail::send_type_name> pin_;
@@ -242,21 +244,21 @@ class Sender {
     return Send<T>(*chan_, std::move(message));
   }
 
-  /// Puts `message` in the channel if there is room now. Returns std::nullopt when sent, or the
-  /// message back when the channel is full or closed (`is_closed()` tells which).
-  std::optional<T> try_send(T message) const {
+  /// Puts `message` in the channel if there is room now. Returns a delivered SendResult, or the
+  /// message back in a SendError saying whether the channel was full or closed.
+  SendResult<T> try_send(T message) const {
     require_chan();
     Waker rx_waker;
     {
       const std::lock_guard lock(chan_->mutex_);
       if (chan_->closed_ || !chan_->has_room()) {
-        return std::optional<T>(std::move(message));
+        return SendError<T>(chan_->closed_ ? SendFailure::closed : SendFailure::full, std::move(message));
       }
       chan_->buffer_.push_back(std::move(message));
       rx_waker = chan_->take_rx_waker();
     }
     std::move(rx_waker).wake();
-    return std::nullopt;
+    return {};
   }
 
   /// True once the receiver was closed or dropped.

@@ -21,6 +21,7 @@
 
 #include "wakeful/coop.hpp"
 #include "wakeful/future.hpp"
+#include "wakeful/sync/send_result.hpp"
 #include "wakeful/waker.hpp"
 
 namespace wakeful::oneshot {
@@ -71,21 +72,21 @@ class Sender {
   Sender& operator=(const Sender&) = delete;
   ~Sender() { close_unsent(); }
 
-  /// Sends `value` and wakes the receiver. Returns std::nullopt when delivered, or `value`
-  /// back if the receiver is gone. Throws std::logic_error if this sender already sent.
-  std::optional<T> send(T value) {
+  /// Sends `value` and wakes the receiver. Returns a delivered SendResult, or `value` back in a
+  /// SendError if the receiver is gone. Throws std::logic_error if this sender already sent.
+  SendResult<T> send(T value) {
     if (!shared_) {
       throw std::logic_error("wakeful: oneshot::Sender used after send");
     }
     std::shared_ptr<detail::Shared<T>> shared = std::move(shared_);
     std::uint32_t state = shared->state.load(std::memory_order_acquire);
     if ((state & detail::rx_closed) != 0) {
-      return std::optional<T>(std::move(value));
+      return SendError<T>(SendFailure::closed, std::move(value));
     }
     shared->value.emplace(std::move(value));
     for (;;) {
       if ((state & detail::rx_closed) != 0) {  // closed while we wrote: the value is still ours
-        std::optional<T> back = std::move(shared->value);
+        SendError<T> back(SendFailure::closed, std::move(*shared->value));
         shared->value.reset();
         return back;
       }
@@ -97,7 +98,7 @@ class Sender {
     if ((state & detail::rx_waker) != 0) {
       shared->waker.wake_by_ref();
     }
-    return std::nullopt;
+    return {};
   }
 
   /// True once the receiver was dropped or closed: a send would be refused.

@@ -21,6 +21,7 @@
 #include "wakeful/detail/pinned.hpp"
 #include "wakeful/future.hpp"
 #include "wakeful/sync/notify.hpp"
+#include "wakeful/sync/send_result.hpp"
 
 namespace wakeful::watch {
 
@@ -101,12 +102,12 @@ class Sender {
   /// Closes the channel and wakes every waiting receiver.
   ~Sender() { close(); }
 
-  /// Replaces the value and wakes every waiting receiver. Returns std::nullopt, or `value` back
-  /// (the channel unchanged) when no receiver is left.
-  std::optional<T> send(T value) {
+  /// Replaces the value and wakes every waiting receiver. Returns a delivered SendResult, or
+  /// `value` back in a SendError (the channel unchanged) when no receiver is left.
+  SendResult<T> send(T value) {
     require_shared();
     if (shared_->receivers.load(std::memory_order_acquire) == 0) {
-      return std::optional<T>(std::move(value));
+      return SendError<T>(SendFailure::closed, std::move(value));
     }
     {
       const std::unique_lock lock(shared_->lock);
@@ -114,7 +115,7 @@ class Sender {
       shared_->version.fetch_add(detail::version_step, std::memory_order_release);
     }
     shared_->changed.notify_waiters();
-    return std::nullopt;
+    return {};
   }
 
   /// Changes the value in place with `modify(T&)`, under the write lock, and wakes every waiting
