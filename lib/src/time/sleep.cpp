@@ -11,9 +11,11 @@
 
 namespace wakeful::time {
 
+// The entry's `wheel` is read here without the wheel's lock (to find the lock); every wheel
+// operation checks it again under the lock (see detail/timer_entry.hpp).
 Sleep::Sleep(Sleep&& other) noexcept : deadline_(other.deadline_) {
-  if (other.entry_.wheel != nullptr) {
-    other.entry_.wheel->relink(other.entry_, entry_);
+  if (detail::TimerWheel* wheel = other.entry_.wheel.load(std::memory_order_acquire)) {
+    wheel->relink(other.entry_, entry_);
   }
 }
 
@@ -21,8 +23,8 @@ Sleep& Sleep::operator=(Sleep&& other) noexcept {
   if (this != &other) {
     unregister();
     deadline_ = other.deadline_;
-    if (other.entry_.wheel != nullptr) {
-      other.entry_.wheel->relink(other.entry_, entry_);
+    if (detail::TimerWheel* wheel = other.entry_.wheel.load(std::memory_order_acquire)) {
+      wheel->relink(other.entry_, entry_);
     }
   }
   return *this;
@@ -31,8 +33,8 @@ Sleep& Sleep::operator=(Sleep&& other) noexcept {
 Sleep::~Sleep() { unregister(); }
 
 void Sleep::unregister() noexcept {
-  if (entry_.wheel != nullptr) {
-    entry_.wheel->remove(entry_);
+  if (detail::TimerWheel* wheel = entry_.wheel.load(std::memory_order_acquire)) {
+    wheel->remove(entry_);
   }
 }
 
@@ -52,9 +54,9 @@ Poll<void> Sleep::poll_unbudgeted(Context& cx) {
     unregister();
     return Ready;
   }
-  if (detail::TimerWheel* wheel = entry_.wheel) {
-    wheel->update_waker(entry_, cx.waker());
-    return Pending;
+  if (detail::TimerWheel* wheel = entry_.wheel.load(std::memory_order_acquire)) {
+    // Fired since the load: the wheel found the deadline passed.
+    return wheel->update_waker(entry_, cx.waker()) ? Poll<void>(Pending) : Poll<void>(Ready);
   }
   detail::Worker* worker = detail::current_worker;
   if (worker == nullptr) {

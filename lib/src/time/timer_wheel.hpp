@@ -16,7 +16,8 @@
 // down, relative to the new elapsed time.
 //
 // Every operation takes the wheel's mutex: Sleeps are registered, re-armed and dropped by their
-// task (on the worker's thread in practice), and advanced by the worker.
+// task (on the worker's thread in practice, but a registered Sleep may be moved to, polled on or
+// dropped on another thread), and advanced by the worker.
 
 #include <array>
 #include <atomic>
@@ -44,8 +45,9 @@ class TimerWheel {
   /// deadline's tick has already been processed (the caller should treat it as due).
   bool insert(TimerEntry& entry, Clock::time_point deadline, const Waker& waker);
 
-  /// Replaces the waker of a registered entry.
-  void update_waker(TimerEntry& entry, const Waker& waker);
+  /// Replaces the waker of a registered entry. False, changing nothing, when the entry is no
+  /// longer registered here (it fired meanwhile: its deadline has passed).
+  bool update_waker(TimerEntry& entry, const Waker& waker);
 
   /// Unregisters `entry` (no effect if it is not registered).
   void remove(TimerEntry& entry) noexcept;

@@ -15,7 +15,9 @@ using Clock = std::chrono::steady_clock;
 /// A future that completes at its deadline. Its first pending poll registers it in the timer
 /// wheel of the worker running it (1 ms ticks: it completes within about a millisecond after
 /// the deadline); dropping it unregisters it. Registration costs no allocation and no system
-/// call. Each poll spends one unit of cooperative budget.
+/// call. Each poll spends one unit of cooperative budget. A registered Sleep may be moved, polled
+/// and dropped on any thread (its registration stays with the wheel it was first registered
+/// with); it must be dropped before the runtime whose worker registered it.
 class [[nodiscard]] Sleep {
  public:
   /// A sleep until `deadline`.
