@@ -50,15 +50,16 @@ Poll<void> Sleep::poll(Context& cx) {
 }
 
 Poll<void> Sleep::poll_unbudgeted(Context& cx) {
-  if (Clock::now() >= deadline_) {
+  detail::Worker* worker = detail::current_worker;
+  const Clock::time_point now = worker != nullptr ? worker->clock().now() : Clock::now();
+  if (now >= deadline_) {
     unregister();
     return Ready;
   }
   if (detail::TimerWheel* wheel = entry_.wheel.load(std::memory_order_acquire)) {
-    // Fired since the load: the wheel found the deadline passed.
+    // Fired since the load: the wheel found the deadline passed on its clock, which is ours.
     return wheel->update_waker(entry_, cx.waker()) ? Poll<void>(Pending) : Poll<void>(Ready);
   }
-  detail::Worker* worker = detail::current_worker;
   if (worker == nullptr) {
     throw std::logic_error("wakeful: a Sleep was polled outside a runtime worker (timers need a runtime)");
   }
@@ -86,6 +87,11 @@ Poll<Clock::time_point> Interval::poll_tick(Context& cx) {
   const Clock::time_point due = next_.deadline();
   next_.reset(due + period_);
   return due;
+}
+
+Clock::time_point now() noexcept {
+  const detail::Worker* worker = detail::current_worker;
+  return worker != nullptr ? worker->clock().now() : Clock::now();
 }
 
 }  // namespace wakeful::time

@@ -17,7 +17,8 @@
 //
 // Every operation takes the wheel's mutex: Sleeps are registered, re-armed and dropped by their
 // task (on the worker's thread in practice, but a registered Sleep may be moved to, polled on or
-// dropped on another thread), and advanced by the worker.
+// dropped on another thread), and advanced by the worker. The wheel's time is the runtime's
+// clock (RuntimeClock), whose origin it counts its ticks from.
 
 #include <array>
 #include <atomic>
