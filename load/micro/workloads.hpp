@@ -59,5 +59,7 @@ void yield_bench(const Options& options);
 void timer_bench(const Options& options);
 /// 7. tcp_echo_loopback: 100 clients x 10,000 round trips of 64 bytes, on 1 and 2 threads.
 void tcp_bench(const Options& options);
+/// 10. fanout: 64 CPU-bound children spawned by one task and joined in order, on 1 and 2 threads.
+void fanout_bench(const Options& options);
 
 }  // namespace wakeful::micro
