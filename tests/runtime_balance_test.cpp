@@ -68,6 +68,7 @@ TEST_CASE("a task is polled on one thread only, however the tasks around it are 
   auto polls = std::make_shared<Polls>();
   const bool stolen = rt.block_on([](std::shared_ptr<Polls> p) -> Async<bool> {
     std::vector<JoinHandle<void>> handles;
+    handles.reserve(tasks);
     for (int t = 0; t < tasks; ++t) {
       handles.push_back(spawn([](std::shared_ptr<Polls> q, int id) -> Async<void> {
         for (int i = 0; i < polls_each; ++i) {
@@ -162,6 +163,7 @@ TEST_CASE("spawns from outside go to the least loaded worker") {
     g->open();
   }
   std::vector<std::size_t> workers;
+  workers.reserve(handles.size());
   for (auto& h : handles) {
     workers.push_back(block_on(std::move(h)));
   }

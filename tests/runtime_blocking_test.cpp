@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -92,6 +93,7 @@ TEST_CASE("no more than max_blocking_threads jobs run at once; the rest queue") 
   Runtime rt({.threads = 1, .max_blocking_threads = bound});
   auto gate = std::make_shared<JobGate>();
   std::vector<JoinHandle<void>> jobs;
+  jobs.reserve(std::size_t{2} * bound);
   for (int i = 0; i < 2 * bound; ++i) {
     jobs.push_back(rt.spawn_blocking([gate] { gate->pass(); }));
   }
