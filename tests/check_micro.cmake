@@ -10,7 +10,11 @@ set(expected
   "ping_pong,mpsc_cap1/1thread,2,10000,[0-9.]+,[0-9.]+,[0-9.]+,2.000,"
   "ping_pong,notify/1thread,2,10000,[0-9.]+,[0-9.]+,[0-9.]+,2.000,"
   "yield_many,yield_now/1thread,1,100000,[0-9.]+,[0-9.]+,[0-9.]+,1.000,"
-  "yield_many,self_wake_by_ref/1thread,1,100000,[0-9.]+,[0-9.]+,[0-9.]+,1.000,")
+  "yield_many,self_wake_by_ref/1thread,1,100000,[0-9.]+,[0-9.]+,[0-9.]+,1.000,"
+  "semaphore,one_permit_16tasks/1thread,16,16000,[0-9.]+,[0-9.]+,[0-9.]+,-,"
+  "semaphore,one_permit_16tasks/2threads,16,16000,[0-9.]+,[0-9.]+,[0-9.]+,-,"
+  "broadcast,16rx/1thread,1000,16000,[0-9.]+,[0-9.]+,[0-9.]+,-,"
+  "broadcast,16rx/2threads,1000,16000,[0-9.]+,[0-9.]+,[0-9.]+,-,")
 foreach(row IN LISTS expected)
   if(NOT csv MATCHES "${row}")
     message(FATAL_ERROR "no row matching ${row} in:\n${csv}")

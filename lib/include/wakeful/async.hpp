@@ -201,10 +201,14 @@ void* adopt_task_room(Async<T>& async) noexcept;
 template <class T>
 class [[nodiscard]] Async {
  public:
+  /// The coroutine's promise: makes a function returning Async<T> a coroutine.
   using promise_type = detail::AsyncPromise<T>;
+  /// The handle of the coroutine this Async owns.
   using handle_type = std::coroutine_handle<promise_type>;
 
+  /// Takes the coroutine; `other` is left empty.
   Async(Async&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+  /// Destroys the coroutine held (if any) and takes `other`'s.
   Async& operator=(Async&& other) noexcept {
     if (this != &other) {
       reset();

@@ -55,6 +55,7 @@ class MaybeDone {
 template <Future... Fs>
 class [[nodiscard]] Join {
  public:
+  /// One output per future, in argument order (std::monostate for void).
   using Output = std::tuple<value_or_monostate<output_of<Fs>>...>;
 
   /// Takes the children.

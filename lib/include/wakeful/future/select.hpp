@@ -19,6 +19,7 @@ namespace wakeful {
 template <Future... Fs>
 class [[nodiscard]] Select {
  public:
+  /// The output of the branch that finished first, at its index (std::monostate for void).
   using Output = std::variant<value_or_monostate<output_of<Fs>>...>;
 
   /// Takes the children.

@@ -32,7 +32,9 @@ struct ListenOptions {
 
 /// A connection taken from the listener.
 struct Accepted {
+  /// The accepted connection, registered with the listener's runtime.
   TcpStream stream;
+  /// The peer's address.
   asio::ip::tcp::endpoint peer;
 };
 

@@ -125,6 +125,7 @@ class [[nodiscard]] Send {
   using State = typename Waiter::State;
 
  public:
+  /// Created by Sender::send: holds `message` until the channel takes it.
   Send(detail::Chan<T>& chan, T message) : chan_(&chan) { waiter_.message.emplace(std::move(message)); }
   /// Moving is allowed before the first poll only (afterwards the future may be in the list).
   Send(Send&& other) noexcept : chan_(other.chan_) {
@@ -200,11 +201,14 @@ class [[nodiscard]] Send {
 template <class T>
 class Sender {
  public:
+  /// Another sender on the same channel (the channel stays open while any sender lives).
   Sender(const Sender& other) : chan_(other.chan_) {
     const std::lock_guard lock(chan_->mutex_);
     ++chan_->senders_;
   }
+  /// Takes `other`'s place as a sender; `other` no longer counts.
   Sender(Sender&&) noexcept = default;
+  /// Becomes another sender on `other`'s channel, releasing the one held.
   Sender& operator=(const Sender& other) {
     if (this != &other) {
       Sender copy(other);
@@ -212,6 +216,7 @@ class Sender {
     }
     return *this;
   }
+  /// Releases the channel held and takes `other`'s place.
   Sender& operator=(Sender&& other) noexcept {
     if (this != &other) {
       release();
@@ -284,7 +289,9 @@ class Sender {
 template <class T>
 class Receiver {
  public:
+  /// Takes `other`'s place as the channel's receiver.
   Receiver(Receiver&&) noexcept = default;
+  /// Closes the channel held (if any) and takes `other`'s place.
   Receiver& operator=(Receiver&& other) noexcept {
     if (this != &other) {
       release();
@@ -301,6 +308,7 @@ class Receiver {
   /// gone (or the receiver closed) and the buffer is empty. Dropping it never loses a message.
   class [[nodiscard]] Recv {
    public:
+    /// Created by Receiver::recv; borrows the receiver until it completes or is dropped.
     explicit Recv(Receiver& receiver) noexcept : receiver_(&receiver) {}
     /// Polls the receiver.
     Poll<std::optional<T>> poll(Context& cx) { return receiver_->poll_recv(cx); }

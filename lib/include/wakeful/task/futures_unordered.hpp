@@ -62,12 +62,14 @@ struct FuNode final : FuNodeBase {
 template <Future F>
 class FuturesUnordered {
  public:
+  /// What poll_next yields for each finished child (std::monostate for void).
   using Output = value_or_monostate<output_of<F>>;
 
   /// Children polled per poll_next at most, before it yields.
   static constexpr std::size_t poll_budget = 32;
 
   FuturesUnordered() : queue_(new detail::ReadyToRunQueue) {}
+  /// Takes every child of `other`, which is left empty.
   FuturesUnordered(FuturesUnordered&& other) noexcept
       : queue_(std::exchange(other.queue_, nullptr)),
         head_all_(std::exchange(other.head_all_, nullptr)),
@@ -77,6 +79,7 @@ class FuturesUnordered {
         spare_(std::exchange(other.spare_, nullptr)),
         len_(std::exchange(other.len_, 0)),
         metrics_(other.metrics_) {}
+  /// Drops the children held and takes `other`'s.
   FuturesUnordered& operator=(FuturesUnordered&& other) noexcept {
     if (this != &other) {
       destroy();
@@ -160,25 +163,37 @@ class FuturesUnordered {
   /// Iterates over the children still pending, oldest first (for inspection; the set polls them).
   class iterator {
    public:
+    /// A forward iterator.
     using iterator_category = std::forward_iterator_tag;
+    /// The children's future type.
     using value_type = F;
+    /// Distance between two iterators.
     using difference_type = std::ptrdiff_t;
+    /// Pointer to a child future.
     using pointer = F*;
+    /// Reference to a child future.
     using reference = F&;
 
+    /// The end iterator.
     iterator() noexcept = default;
+    /// Points at `node` (nullptr: the end).
     explicit iterator(detail::FuNodeBase* node) noexcept : node_(node) {}
+    /// The child future.
     reference operator*() const noexcept { return static_cast<detail::FuNode<F>*>(node_)->future; }
+    /// The child future.
     pointer operator->() const noexcept { return &**this; }
+    /// Moves to the next child still pending.
     iterator& operator++() noexcept {
       node_ = node_->next_all;
       return *this;
     }
+    /// Moves to the next child still pending; returns the position before.
     iterator operator++(int) noexcept {
       iterator before = *this;
       ++*this;
       return before;
     }
+    /// Whether both point at the same child (or both are the end).
     friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.node_ == b.node_; }
 
    private:

@@ -23,10 +23,13 @@ namespace wakeful {
 template <class T>
 class JoinSet {
  public:
+  /// What join_next yields for each finished task (std::monostate for void).
   using Output = value_or_monostate<T>;
 
   JoinSet() = default;
+  /// Takes every task of `other`, which is left empty.
   JoinSet(JoinSet&&) noexcept = default;
+  /// Aborts the tasks held and takes `other`'s.
   JoinSet& operator=(JoinSet&& other) noexcept {
     if (this != &other) {
       abort_all();
@@ -78,6 +81,7 @@ class JoinSet {
   /// discarding outputs and exceptions.
   class [[nodiscard]] Shutdown {
    public:
+    /// Borrows `set` until the shutdown completes or is dropped.
     explicit Shutdown(JoinSet& set) noexcept : set_(&set) {}
     /// Ready once the set is empty.
     Poll<void> poll(Context& cx) {

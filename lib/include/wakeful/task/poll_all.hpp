@@ -27,6 +27,7 @@ namespace wakeful {
 template <Future F>
 class PollAll {
  public:
+  /// What poll_next yields for each finished child (std::monostate for void).
   using Output = value_or_monostate<output_of<F>>;
 
   /// Adds a child after the others; it is polled by the next pass.
@@ -149,8 +150,10 @@ class PollAll {
 template <Future F>
 class [[nodiscard]] JoinAllNaive {
  public:
+  /// Every future's output, in the order the futures were given.
   using Output = std::vector<value_or_monostate<output_of<F>>>;
 
+  /// Takes the futures to poll.
   explicit JoinAllNaive(std::vector<F> futures) : outputs_(futures.size()) {
     for (F& f : futures) {
       children_.emplace_back(std::in_place, std::move(f));

@@ -16,6 +16,7 @@ namespace wakeful::time {
 template <Future F>
 class [[nodiscard]] Timeout {
  public:
+  /// The future's output, or std::nullopt when the deadline passed first.
   using Output = std::optional<value_or_monostate<output_of<F>>>;
 
   /// Runs `inner` until `deadline`.
