@@ -188,4 +188,18 @@ TEST_CASE("a registered sleep fired by its worker can be dropped on another thre
   }
 }
 
+TEST_CASE("a registered sleep may outlive its runtime") {
+  std::optional<time::Sleep> sleep;
+  {
+    Runtime rt(1);
+    sleep.emplace(rt.block_on(poll_fn([](Context& cx) -> Poll<time::Sleep> {
+      time::Sleep s = time::sleep_for(1h);
+      CHECK(s.poll(cx).is_pending());  // registered with the block_on task's waker
+      return Poll<time::Sleep>(std::in_place, std::move(s));
+    })));
+  }
+  CHECK_FALSE(sleep->is_elapsed());
+  sleep.reset();  // unregisters from a wheel that is gone: must touch nothing of it
+}
+
 TEST_SUITE_END();

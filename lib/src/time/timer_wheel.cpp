@@ -22,6 +22,21 @@ constexpr unsigned slot_for(std::uint64_t when, unsigned level) noexcept {
 }
 }  // namespace
 
+TimerWheel::~TimerWheel() {
+  for (Level& level : levels_) {
+    for (TimerEntry*& head : level.heads) {
+      TimerEntry* entry = std::exchange(head, nullptr);
+      while (entry != nullptr) {
+        TimerEntry* next = entry->next;
+        entry->prev = entry->next = nullptr;
+        const Waker dropped = std::move(entry->waker);
+        entry->wheel.store(nullptr, std::memory_order_release);
+        entry = next;
+      }
+    }
+  }
+}
+
 unsigned TimerWheel::level_for(std::uint64_t elapsed, std::uint64_t when) noexcept {
   std::uint64_t masked = (elapsed ^ when) | slot_mask;
   if (masked >= max_ticks) {

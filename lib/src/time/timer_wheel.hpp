@@ -40,7 +40,9 @@ class TimerWheel {
   explicit TimerWheel(Clock::time_point origin) noexcept : origin_(origin) {}
   TimerWheel(const TimerWheel&) = delete;
   TimerWheel& operator=(const TimerWheel&) = delete;
-  ~TimerWheel() = default;
+  /// Unregisters the entries still registered (Sleeps held outside any task), so that such a
+  /// Sleep, dropped after its runtime, touches nothing of the wheel.
+  ~TimerWheel();
 
   /// Registers `entry` to wake `waker` at `deadline`. False, registering nothing, when the
   /// deadline's tick has already been processed (the caller should treat it as due).

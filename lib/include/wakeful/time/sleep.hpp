@@ -16,7 +16,8 @@ namespace wakeful::time {
 /// the deadline); dropping it unregisters it. Registration costs no allocation and no system
 /// call. Each poll spends one unit of cooperative budget. A registered Sleep may be moved, polled
 /// and dropped on any thread (its registration stays with the wheel it was first registered
-/// with); it must be dropped before the runtime whose worker registered it.
+/// with), also after its runtime is gone (the runtime unregisters it), though not while the
+/// runtime is being destroyed.
 class [[nodiscard]] Sleep {
  public:
   /// A sleep until `deadline`.
