@@ -34,6 +34,8 @@ class Connection {
  public:
   Connection(wakeful::net::Accepted accepted, Worker& worker) noexcept;
   Connection(Connection&& other) noexcept;
+  /// The worker the connection belongs to (its socket is registered with that worker's reactor).
+  [[nodiscard]] Worker& worker() const noexcept { return *worker_; }
   Connection& operator=(Connection&&) = delete;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

@@ -86,7 +86,13 @@ void log_accept_stalls(std::uint64_t count) {
 /// Each connection a task of its own, tracked by a JoinSet (tokio's JoinSet).
 class TaskSet {
  public:
-  void push(Connection connection) { set_.spawn(std::move(connection)); }
+  // spawn_on, not spawn: the connection must stay on this worker (its socket is registered with
+  // this worker's reactor and it links itself into the worker's list), so no idle worker may take
+  // it before its first poll.
+  void push(Connection connection) {
+    const std::size_t worker = connection.worker().index();
+    set_.spawn_on(worker, std::move(connection));
+  }
   Poll<bool> poll_next(Context& cx) {
     auto next = set_.poll_join_next(cx);  // rethrows what a task threw, or its cancellation
     if (next.is_pending()) {

@@ -15,7 +15,9 @@ set(expected
   "semaphore,one_permit_16tasks/2threads,16,16000,[0-9.]+,[0-9.]+,[0-9.]+,-,"
   "broadcast,16rx/1thread,1000,16000,[0-9.]+,[0-9.]+,[0-9.]+,-,"
   "broadcast,16rx/2threads,1000,16000,[0-9.]+,[0-9.]+,[0-9.]+,-,"
-  "udp_pingpong,udp_64B/1thread,1000,1000,[0-9.]+,[0-9.]+,[0-9.]+,-,op=one round trip")
+  "udp_pingpong,udp_64B/1thread,1000,1000,[0-9.]+,[0-9.]+,[0-9.]+,-,op=one round trip"
+  "fanout,cpu_children/1thread,64,64,[0-9.]+,[0-9.]+,[0-9.]+,-,"
+  "fanout,cpu_children/2threads,64,64,[0-9.]+,[0-9.]+,[0-9.]+,-,")
 foreach(row IN LISTS expected)
   if(NOT csv MATCHES "${row}")
     message(FATAL_ERROR "no row matching ${row} in:\n${csv}")

@@ -1,12 +1,16 @@
 // Timers: sleeps fire in deadline order and cancel cleanly; Interval keeps its schedule;
-// timeout drops the inner future.
+// timeout drops the inner future; a registered sleep may be dropped on another thread.
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "support/counted.hpp"
@@ -23,6 +27,19 @@
 using namespace wakeful;  // NOLINT(google-build-using-namespace)
 using namespace std::chrono_literals;
 using time::Clock;
+
+namespace {
+
+// A waker that records its wake with relaxed atomics only, so that observing the wake does not
+// order anything for TSan: any ordering the test relies on must come from the code under test.
+std::atomic<bool> woken{false};
+RawWaker relaxed_clone(const void* data) noexcept;
+void relaxed_wake(const void* /*data*/) noexcept { woken.store(true, std::memory_order_relaxed); }
+void relaxed_drop(const void* /*data*/) noexcept {}
+constexpr RawWakerVTable relaxed_vtable{&relaxed_clone, &relaxed_wake, &relaxed_wake, &relaxed_drop};
+RawWaker relaxed_clone(const void* data) noexcept { return RawWaker{data, &relaxed_vtable}; }
+
+}  // namespace
 
 TEST_SUITE_BEGIN("time");
 
@@ -152,6 +169,37 @@ TEST_CASE("timers need a runtime") {
   CHECK_THROWS_AS(block_on(sleep), std::logic_error);
   time::Sleep elapsed = time::sleep_until(Clock::now() - 1ms);
   CHECK_NOTHROW(block_on(elapsed));  // already due: no timer is needed
+}
+
+TEST_CASE("a registered sleep fired by its worker can be dropped on another thread") {
+  Runtime rt(1);
+  // Registered on the worker with a waker of our own, then handed out of the runtime.
+  time::Sleep sleep = rt.block_on(poll_fn([](Context& /*cx*/) -> Poll<time::Sleep> {
+    time::Sleep s = time::sleep_for(1ms);
+    const Waker waker = Waker::from_raw(RawWaker{nullptr, &relaxed_vtable});
+    Context own(waker);
+    CHECK(s.poll(own).is_pending());
+    return Poll<time::Sleep>(std::in_place, std::move(s));
+  }));
+  REQUIRE(test::eventually([] { return woken.load(std::memory_order_relaxed); }));
+  CHECK(sleep.is_elapsed());
+  {
+    const time::Sleep dropped = std::move(sleep);  // reads the registration the worker cleared
+  }
+}
+
+TEST_CASE("a registered sleep may outlive its runtime") {
+  std::optional<time::Sleep> sleep;
+  {
+    Runtime rt(1);
+    sleep.emplace(rt.block_on(poll_fn([](Context& cx) -> Poll<time::Sleep> {
+      time::Sleep s = time::sleep_for(1h);
+      CHECK(s.poll(cx).is_pending());  // registered with the block_on task's waker
+      return Poll<time::Sleep>(std::in_place, std::move(s));
+    })));
+  }
+  CHECK_FALSE(sleep->is_elapsed());
+  sleep.reset();  // unregisters from a wheel that is gone: must touch nothing of it
 }
 
 TEST_SUITE_END();

@@ -63,6 +63,8 @@ void tcp_bench(const Options& options);
 void semaphore_bench(const Options& options);
 /// 9. broadcast: one sender, 16 receivers, M values through a channel of capacity M.
 void broadcast_bench(const Options& options);
+/// 10. fanout: 64 CPU-bound children spawned by one task and joined in order, on 1 and 2 threads.
+void fanout_bench(const Options& options);
 /// 11. udp_pingpong: 100,000 round trips of a 64-byte datagram between two sockets, on 1 thread.
 void udp_bench(const Options& options);
 

@@ -31,6 +31,8 @@
 #include "wakeful/task/join_set.hpp"           // IWYU pragma: export
 #include "wakeful/task/poll_all.hpp"           // IWYU pragma: export
 #include "wakeful/task/spawn.hpp"              // IWYU pragma: export
+#include "wakeful/task/spawn_blocking.hpp"     // IWYU pragma: export
+#include "wakeful/time/clock.hpp"              // IWYU pragma: export
 #include "wakeful/waker.hpp"                   // IWYU pragma: export
 
 // Signals, cancellation, joins over ranges.

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "runtime_impl.hpp"
 #include "worker.hpp"
 
 namespace wakeful {
@@ -49,82 +50,88 @@ void pin(std::thread& thread, int cpu) {
 
 }  // namespace
 
-class RuntimeImpl {
- public:
-  /// `threads` workers with a thread each, placed as `placement` says; or, with
-  /// `current_thread`, one worker that runs on whichever thread calls block_on.
-  RuntimeImpl(Runtime& runtime, std::size_t threads, bool current_thread, WorkerPlacement placement,
-              AsioLocking locking)
-      : current_thread_(current_thread) {
-    workers_.reserve(threads);
+RuntimeImpl::RuntimeImpl(Runtime& runtime, const RuntimeOptions& options, bool current_thread)
+    : current_thread_(current_thread),
+      planned_(current_thread ? 1 : (options.threads == 0 ? Runtime::default_threads() : options.threads)) {
+  const std::size_t threads = planned_;
+  // A job that ends while the clock is paused may be what auto-advance waits for.
+  blocking_ = std::make_unique<BlockingPool>(options.max_blocking_threads, options.blocking_keep_alive, [this] {
+    if (clock_.paused()) {
+      for (auto& worker : workers_) {
+        worker->shared()->unpark();
+      }
+    }
+  });
+  workers_.reserve(threads);
+  for (std::size_t i = 0; i < threads; ++i) {
+    workers_.push_back(std::make_unique<Worker>(runtime, *this, i, options.locking));
+  }
+  if (current_thread) {
+    return;
+  }
+  if (options.placement == WorkerPlacement::pinned) {
+    const std::vector<int> cpus = allowed_cpus();
     for (std::size_t i = 0; i < threads; ++i) {
-      workers_.push_back(std::make_unique<Worker>(runtime, i, locking));
-    }
-    if (current_thread) {
-      return;
-    }
-    if (placement == WorkerPlacement::pinned) {
-      const std::vector<int> cpus = allowed_cpus();
-      for (std::size_t i = 0; i < threads; ++i) {
-        cpus_.push_back(cpus[i % cpus.size()]);
-      }
-    }
-    try {
-      threads_.reserve(threads);
-      for (auto& worker : workers_) {
-        threads_.emplace_back([w = worker.get()] { w->run(); });
-        const std::string name = "wakeful-w" + std::to_string(worker->index());
-        pthread_setname_np(threads_.back().native_handle(), name.c_str());
-        if (!cpus_.empty()) {
-          pin(threads_.back(), cpus_[worker->index()]);
-        }
-      }
-    } catch (...) {
-      shutdown();
-      throw;
+      cpus_.push_back(cpus[i % cpus.size()]);
     }
   }
-  RuntimeImpl(const RuntimeImpl&) = delete;
-  RuntimeImpl& operator=(const RuntimeImpl&) = delete;
-  ~RuntimeImpl() { shutdown(); }
-
-  [[nodiscard]] std::size_t size() const noexcept { return workers_.size(); }
-  [[nodiscard]] bool current_thread() const noexcept { return current_thread_; }
-  [[nodiscard]] Worker& worker(std::size_t i) const noexcept { return *workers_[i]; }
-  /// The CPU of each worker, by index; empty when the workers float.
-  [[nodiscard]] const std::vector<int>& cpus() const noexcept { return cpus_; }
-  [[nodiscard]] std::size_t next_index() noexcept {
-    return next_.fetch_add(1, std::memory_order_relaxed) % workers_.size();
-  }
-
- private:
-  // Each worker drops its own tasks on its own thread; what reaches an inbox after its worker
-  // stopped is dropped here, once no worker runs any more.
-  void shutdown() {
-    if (current_thread_) {
-      for (auto& worker : workers_) {
-        worker->shutdown_here();
-      }
-    }
+  try {
+    threads_.reserve(threads);
     for (auto& worker : workers_) {
-      worker->request_stop();
+      threads_.emplace_back([w = worker.get()] { w->run(); });
+      const std::string name = "wakeful-w" + std::to_string(worker->index());
+      pthread_setname_np(threads_.back().native_handle(), name.c_str());
+      if (!cpus_.empty()) {
+        pin(threads_.back(), cpus_[worker->index()]);
+      }
     }
-    for (auto& thread : threads_) {
-      thread.join();
-    }
-    threads_.clear();
-    for (auto& worker : workers_) {
-      worker->close_inbox();
-    }
-    workers_.clear();
+  } catch (...) {
+    shutdown();
+    throw;
   }
+}
 
-  bool current_thread_;
-  std::vector<std::unique_ptr<Worker>> workers_;
-  std::vector<std::thread> threads_;
-  std::vector<int> cpus_;
-  std::atomic<std::size_t> next_{0};
-};
+RuntimeImpl::~RuntimeImpl() { shutdown(); }
+
+WorkerShared* RuntimeImpl::least_loaded() noexcept {
+  const std::size_t n = workers_.size();
+  const std::size_t first = next_.fetch_add(1, std::memory_order_relaxed) % n;
+  std::size_t best = first;
+  std::size_t best_load = workers_[first]->load();
+  for (std::size_t k = 1; k < n && best_load != 0; ++k) {
+    const std::size_t i = (first + k) % n;
+    if (const std::size_t load = workers_[i]->load(); load < best_load) {
+      best = i;
+      best_load = load;
+    }
+  }
+  return workers_[best]->shared();
+}
+
+// The blocking pool goes first: its running jobs may still need the workers (to spawn, to
+// wake, to wait for a task). Then each worker drops its own tasks on its own thread; what
+// reaches an inbox after its worker stopped is dropped here, once no worker runs any more.
+void RuntimeImpl::shutdown() {
+  if (blocking_) {
+    blocking_->shutdown();
+  }
+  if (current_thread_) {
+    for (auto& worker : workers_) {
+      worker->shutdown_here();
+    }
+  }
+  for (auto& worker : workers_) {
+    worker->request_stop();
+  }
+  for (auto& thread : threads_) {
+    thread.join();
+  }
+  threads_.clear();
+  for (auto& worker : workers_) {
+    worker->close_inbox();
+  }
+  workers_.clear();
+}
 
 void forbid_blocking_on_worker(const char* what) {
   if (current_worker != nullptr) {
@@ -136,13 +143,23 @@ void forbid_blocking_on_worker(const char* what) {
 }  // namespace detail
 
 Runtime::Runtime(std::size_t threads, WorkerPlacement placement, AsioLocking locking)
-    : impl_(
-          std::make_unique<detail::RuntimeImpl>(*this, std::max<std::size_t>(threads, 1), false, placement, locking)) {}
+    : Runtime(
+          RuntimeOptions{.threads = std::max<std::size_t>(threads, 1), .placement = placement, .locking = locking}) {}
 
-Runtime::Runtime(CurrentThread /*tag*/, AsioLocking locking)
-    : impl_(std::make_unique<detail::RuntimeImpl>(*this, 1, true, WorkerPlacement::floating, locking)) {}
+Runtime::Runtime(const RuntimeOptions& options) : impl_(std::make_unique<detail::RuntimeImpl>(*this, options, false)) {}
 
-Runtime Runtime::current_thread(AsioLocking locking) { return Runtime(CurrentThread{}, locking); }
+Runtime::Runtime(CurrentThread /*tag*/, const RuntimeOptions& options)
+    : impl_(std::make_unique<detail::RuntimeImpl>(*this, options, true)) {}
+
+Runtime Runtime::current_thread(AsioLocking locking) {
+  return Runtime(CurrentThread{}, RuntimeOptions{.locking = locking});
+}
+
+Runtime Runtime::current_thread(const RuntimeOptions& options) { return Runtime(CurrentThread{}, options); }
+
+void Runtime::submit_blocking(detail::TaskHeader* task) { impl_->blocking().submit(task); }
+
+BlockingMetrics Runtime::blocking_metrics() const { return impl_->blocking().metrics(); }
 
 bool Runtime::is_current_thread() const noexcept { return impl_->current_thread(); }
 
@@ -202,7 +219,7 @@ detail::WorkerShared* Runtime::pick_home() noexcept {
   if (worker != nullptr && &worker->runtime() == this) {
     return worker->shared();
   }
-  return impl_->worker(impl_->next_index()).shared();
+  return impl_->least_loaded();
 }
 
 asio::io_context& Runtime::io_context(std::size_t worker) const {

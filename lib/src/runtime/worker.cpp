@@ -7,6 +7,7 @@
 
 #include "wakeful/asio.hpp"
 
+#include "runtime_impl.hpp"
 #include "task_state.hpp"
 #include "wakeful/coop.hpp"
 
@@ -40,6 +41,7 @@ bool WorkerShared::push(TaskHeader* task) {
     return false;
   }
   inbox_.push_back(task);
+  queued_.store(inbox_.size(), std::memory_order_relaxed);
   has_tasks_.store(true, std::memory_order_seq_cst);
   if (parked_.exchange(false, std::memory_order_seq_cst)) {
     post_unpark();
@@ -47,11 +49,13 @@ bool WorkerShared::push(TaskHeader* task) {
   return true;
 }
 
-void WorkerShared::unpark() {
+bool WorkerShared::unpark() {
   const std::lock_guard lock(mutex_);
   if (!closed_ && parked_.exchange(false, std::memory_order_seq_cst)) {
     post_unpark();
+    return true;
   }
+  return false;
 }
 
 // An empty handler is enough: running it makes the worker's io_context.run_one() return.
@@ -63,6 +67,7 @@ void WorkerShared::take(std::vector<TaskHeader*>& out) {
   assert(out.empty());
   const std::lock_guard lock(mutex_);
   out.swap(inbox_);
+  queued_.store(0, std::memory_order_relaxed);
   has_tasks_.store(false, std::memory_order_relaxed);
 }
 
@@ -82,6 +87,7 @@ void WorkerShared::close(std::vector<TaskHeader*>& out) {
   closed_ = true;
   io_ = nullptr;
   out.swap(inbox_);
+  queued_.store(0, std::memory_order_relaxed);
   has_tasks_.store(false, std::memory_order_relaxed);
 }
 
@@ -98,12 +104,12 @@ void schedule(TaskHeader* task) {
 
 WorkerShared* current_home() noexcept { return current_worker != nullptr ? current_worker->shared() : nullptr; }
 
-void submit_task(TaskHeader* task, WorkerShared* home) {
+void submit_task(TaskHeader* task, WorkerShared* home, bool may_move) {
   task->home = home;
   home->ref();
   Worker* worker = current_worker;
   if (worker != nullptr && worker->shared() == home) {
-    worker->adopt(task);
+    worker->adopt(task, may_move);
   } else if (!home->push(task)) {
     release_rejected(task);
   }
@@ -136,13 +142,16 @@ bool worker_thread_only(asio::io_context& context) {
 
 // The hint 1 says one thread runs the io_context (which spares the scheduler some work) and
 // keeps every lock; UNSAFE_IO drops the per-socket one (see AsioLocking).
-Worker::Worker(Runtime& runtime, std::size_t index, AsioLocking locking)
+Worker::Worker(Runtime& runtime, RuntimeImpl& impl, std::size_t index, AsioLocking locking)
     : runtime_(runtime),
+      impl_(impl),
+      clock_(impl.clock()),
       index_(index),
+      balanced_(!impl.current_thread() && impl.planned_size() > 1),
       thread_only_(locking == AsioLocking::worker_thread_only),
       io_(thread_only_ ? WAKEFUL_CONCURRENCY_HINT_UNSAFE_IO : 1),
       work_guard_(asio::make_work_guard(io_)),
-      timers_(std::chrono::steady_clock::now()),
+      timers_(clock_.origin()),
       park_timer_(io_.get_executor()),
       shared_(new WorkerShared(*this, io_)) {
   if (thread_only_) {
@@ -151,7 +160,7 @@ Worker::Worker(Runtime& runtime, std::size_t index, AsioLocking locking)
 }
 
 Worker::~Worker() {
-  assert(owned_.empty() && queue_.empty());
+  assert(owned_.empty() && queue_.empty() && spawned_.empty());
   shared_->unref();
 }
 
@@ -171,7 +180,7 @@ template <class Done>
 void Worker::loop(Done done) {
   while (!done()) {
     for (std::size_t n = 0; n < event_interval; ++n) {
-      TaskHeader* task = queue_.pop();
+      TaskHeader* task = next_task();
       if (task == nullptr) {
         break;
       }
@@ -180,13 +189,87 @@ void Worker::loop(Done done) {
     }
     drain_inbox();
     fire_timers();
-    if (!queue_.empty()) {
+    if (!queue_.empty() || !spawned_.empty()) {
       io_polls_.add();
       io_.poll();
     } else if (!done()) {
       park();
     }
   }
+}
+
+// The two queues take turns while both hold tasks: a stream of wakes cannot hold back spawned
+// tasks, nor a burst of spawns the woken ones.
+TaskHeader* Worker::next_task() noexcept {
+  if (balanced_) {
+    prefer_spawned_ = !prefer_spawned_;
+    if (prefer_spawned_ || queue_.empty()) {
+      if (TaskHeader* task = spawned_.pop()) {
+        bind(task);
+        return task;
+      }
+    }
+  }
+  return queue_.pop();
+}
+
+void Worker::adopt(TaskHeader* task, bool may_move) {
+  if (balanced_ && may_move && spawned_.push(task)) {
+    unpark_a_sibling();
+    return;
+  }
+  bind(task);
+  queue_.push(task);
+}
+
+// The spawner's half of the handshake described at Worker::park: the task is published (the
+// spawn queue's tail), then a fence, then a look at who is parking.
+void Worker::unpark_a_sibling() noexcept {
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (impl_.parking.load(std::memory_order_relaxed) == 0) {
+    return;
+  }
+  const std::size_t n = impl_.size();
+  for (std::size_t k = 1; k < n; ++k) {
+    WorkerShared* sibling = impl_.worker((index_ + k) % n).shared();
+    if (sibling->parked() && sibling->unpark()) {
+      return;
+    }
+  }
+}
+
+// Takes about half of the first non-empty spawn queue of another worker. A stolen task was
+// never polled, so no waker of it exists yet and nobody else reads its home: it moves here.
+bool Worker::steal() noexcept {
+  const std::size_t n = impl_.size();
+  for (std::size_t k = 1; k < n; ++k) {
+    Worker& victim = impl_.worker((index_ + k) % n);
+    const std::size_t want = (victim.spawned_.size() + 1) / 2;
+    std::size_t taken = 0;
+    for (; taken < want; ++taken) {
+      TaskHeader* task = victim.spawned_.pop();
+      if (task == nullptr) {
+        break;
+      }
+      WorkerShared* old_home = task->home;
+      task->home = shared_;
+      shared_->ref();
+      old_home->unref();
+      bind(task);
+      queue_.push(task);
+    }
+    if (taken != 0) {
+      tasks_stolen_.add(taken);
+      return true;
+    }
+  }
+  return false;
+}
+
+std::size_t Worker::load() const noexcept {
+  const std::uint64_t completed = tasks_completed_.get();
+  const std::uint64_t alive = tasks_spawned_.get() - completed;
+  return static_cast<std::size_t>(alive) + spawned_.size() + shared_->queued();
 }
 
 void Worker::run() {
@@ -271,7 +354,7 @@ void Worker::drain_inbox() {
 
 void Worker::fire_timers() {
   if (!timers_.empty()) {
-    timers_.advance(std::chrono::steady_clock::now());
+    timers_.advance(clock_.now());
   }
 }
 
@@ -284,7 +367,7 @@ void Worker::arm_park_timer() {
     return;
   }
   park_timer_armed_for_ = *next;
-  park_timer_.expires_at(*next);
+  park_timer_.expires_at(clock_.to_steady(*next));
   park_timer_.async_wait([this](const asio_error_code& error) {
     if (error != asio::error::operation_aborted) {
       park_timer_armed_for_ = std::chrono::steady_clock::time_point::max();
@@ -292,16 +375,68 @@ void Worker::arm_park_timer() {
   });
 }
 
+// With the clock paused, a worker that has nothing to do moves the clock to its next timer
+// rather than waiting for it, provided nothing else is in sight: no ready I/O (one non-blocking
+// turn of the reactor), no task in the inbox, no blocking job in flight (its end may wake a
+// task before the timer would). True when it did, or when that turn found work.
+bool Worker::auto_advance() {
+  if (!clock_.paused() || timers_.empty()) {
+    return false;
+  }
+  io_polls_.add();
+  if (io_.poll() != 0 || shared_->maybe_has_tasks() || !queue_.empty()) {
+    return true;
+  }
+  if (impl_.blocking().busy()) {
+    return false;  // park: the job's end unparks us (RuntimeImpl's blocking pool hook)
+  }
+  // The wheel's next deadline may be the start of a coarse slot whose entries only move down a
+  // level: jump again until something fires, so that each jump ends in a wake.
+  while (const std::optional<RuntimeClock::Clock::time_point> next = timers_.next_deadline()) {
+    clock_.advance_to(*next);
+    if (timers_.advance(clock_.now()) != 0) {
+      auto_advances_.add();
+      return true;
+    }
+  }
+  return false;
+}
+
+// Parking in a balanced runtime is a handshake with spawners (Worker::unpark_a_sibling), in the
+// Dekker shape of WorkerShared's: this side counts itself in `parking` and publishes `parked_`,
+// fences, then looks at the other workers' spawn queues; a spawner publishes its task, fences,
+// then looks at `parking` and `parked_`. At least one sees the other: a task is never left
+// unseen in a spawn queue while every other worker sleeps.
 void Worker::park() {
-  arm_park_timer();
-  if (!shared_->prepare_park(stop_)) {
+  if (auto_advance()) {
     return;
   }
-  parks_.add();
-  // One handler: a reactor event, a timer, or the unpark post. Handlers that became ready with
-  // it run at the next turn, without another epoll_wait.
-  io_.run_one();
-  shared_->finish_park();
+  if (!clock_.paused()) {
+    arm_park_timer();
+  }
+  if (balanced_) {
+    impl_.parking.fetch_add(1, std::memory_order_seq_cst);
+  }
+  if (shared_->prepare_park(stop_)) {
+    if (balanced_) {
+      std::atomic_thread_fence(std::memory_order_seq_cst);
+    }
+    // Work found after all: tasks taken from another worker, or the end of the last blocking
+    // job, which may have come after auto_advance() looked and found us not parked yet (the
+    // pool decrements, then unparks; we publish parked_, then look): then go round and advance
+    // instead of sleeping on a clock that only we can move.
+    const bool work = (balanced_ && steal()) || (clock_.paused() && !timers_.empty() && !impl_.blocking().busy());
+    if (!work) {
+      parks_.add();
+      // One handler: a reactor event, a timer, or the unpark post. Handlers that became ready
+      // with it run at the next turn, without another epoll_wait.
+      io_.run_one();
+    }
+    shared_->finish_park();
+  }
+  if (balanced_) {
+    impl_.parking.fetch_sub(1, std::memory_order_relaxed);
+  }
 }
 
 // Drops every task this worker owns. Destroying a future may wake, spawn or drop other tasks,
@@ -309,6 +444,9 @@ void Worker::park() {
 void Worker::shutdown() {
   for (;;) {
     drain_inbox();
+    while (TaskHeader* task = spawned_.pop()) {
+      release_rejected(task);  // never polled: cancelled like a spawn refused by a closed inbox
+    }
     if (owned_.empty() && queue_.empty()) {
       return;
     }
@@ -344,6 +482,8 @@ WorkerMetrics Worker::metrics() const noexcept {
   m.wakes_remote = wakes_remote_.get();
   m.parks = parks_.get();
   m.io_polls = io_polls_.get();
+  m.tasks_stolen = tasks_stolen_.get();
+  m.auto_advances = auto_advances_.get();
   return m;
 }
 

@@ -11,6 +11,8 @@
 
 #include "owned_tasks.hpp"
 #include "run_queue.hpp"
+#include "spawn_queue.hpp"
+#include "time/runtime_clock.hpp"
 #include "time/timer_wheel.hpp"
 #include "wakeful/detail/mutex.hpp"
 #include "wakeful/detail/task_header.hpp"
@@ -24,6 +26,7 @@ class Runtime;
 namespace wakeful::detail {
 
 class Worker;
+class RuntimeImpl;
 
 /// The part of a worker that other threads reach through tasks: the inbox for remote wakes and
 /// spawns, and the means to unpark the worker. Reference counted (the runtime holds one
@@ -44,8 +47,14 @@ class WorkerShared {
   /// closed: the caller must release the task (release_rejected).
   bool push(TaskHeader* task);
 
-  /// Wakes the worker if it is parked.
-  void unpark();
+  /// Wakes the worker if it is parked; true when it was.
+  bool unpark();
+
+  /// True while the worker is parked or about to park (a hint).
+  [[nodiscard]] bool parked() const noexcept { return parked_.load(std::memory_order_seq_cst); }
+
+  /// Tasks in the inbox (a hint, read without the lock).
+  [[nodiscard]] std::size_t queued() const noexcept { return queued_.load(std::memory_order_relaxed); }
 
   /// Moves the queued tasks into `out` (which must be empty). Worker thread, or any thread once
   /// the worker has stopped.
@@ -75,6 +84,7 @@ class WorkerShared {
   Mutex mutex_;
   std::vector<TaskHeader*> inbox_;
   std::atomic<bool> has_tasks_{false};
+  std::atomic<std::size_t> queued_{0};  // inbox_.size(), written under mutex_
   std::atomic<bool> parked_{false};
   bool closed_ = false;  // guarded by mutex_
 };
@@ -94,7 +104,7 @@ class Counter {
 
 class Worker {
  public:
-  Worker(Runtime& runtime, std::size_t index, AsioLocking locking);
+  Worker(Runtime& runtime, RuntimeImpl& impl, std::size_t index, AsioLocking locking);
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
   ~Worker();
@@ -119,11 +129,19 @@ class Worker {
     queue_.push(task);
   }
 
-  /// Takes ownership of a freshly submitted task and queues it; this worker's thread only.
-  void adopt(TaskHeader* task) {
-    bind(task);
-    queue_.push(task);
-  }
+  /// Takes a freshly submitted task and queues it; this worker's thread only. A task that
+  /// `may_move` goes to the spawn queue, where an idle worker may take it before its first poll
+  /// (and one is unparked to do so); any other is bound here at once.
+  void adopt(TaskHeader* task, bool may_move);
+
+  /// Unfinished tasks bound here, plus those queued for it: what outside spawns balance. Any
+  /// thread (a hint).
+  [[nodiscard]] std::size_t load() const noexcept;
+
+  /// The runtime's clock.
+  [[nodiscard]] RuntimeClock& clock() const noexcept { return clock_; }
+  /// The runtime's internals.
+  [[nodiscard]] RuntimeImpl& impl() const noexcept { return impl_; }
 
   [[nodiscard]] WorkerShared* shared() const noexcept { return shared_; }
   [[nodiscard]] Runtime& runtime() const noexcept { return runtime_; }
@@ -145,6 +163,11 @@ class Worker {
   }
   template <class Done>
   void loop(Done done);
+  TaskHeader* next_task() noexcept;
+  void bind_spawned(TaskHeader* task) noexcept;
+  void unpark_a_sibling() noexcept;
+  bool steal() noexcept;
+  bool auto_advance();
   void prefetch_next_task() const noexcept;
   void run_task(TaskHeader* task);
   void finish(TaskHeader* task, std::uint64_t references) noexcept;
@@ -155,7 +178,10 @@ class Worker {
   void shutdown();
 
   Runtime& runtime_;
+  RuntimeImpl& impl_;
+  RuntimeClock& clock_;
   std::size_t index_;
+  bool balanced_;  // more than one worker: spawn queues and stealing
   bool thread_only_;
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_guard_;
@@ -167,6 +193,8 @@ class Worker {
   std::chrono::steady_clock::time_point park_timer_armed_for_ = std::chrono::steady_clock::time_point::max();
   WorkerShared* shared_;
   RunQueue queue_;
+  SpawnQueue spawned_;           // never-polled tasks spawned here, not yet bound (balanced_ only)
+  bool prefer_spawned_ = false;  // alternates the two queues, so neither starves the other
   OwnedTasks owned_;
   std::vector<TaskHeader*> drained_;  // reused buffer for inbox batches
   std::atomic<bool> stop_{false};
@@ -178,6 +206,8 @@ class Worker {
   Counter wakes_remote_;
   Counter parks_;
   Counter io_polls_;
+  Counter tasks_stolen_;
+  Counter auto_advances_;
 };
 
 /// The worker whose thread this is, or nullptr.

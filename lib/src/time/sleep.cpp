@@ -11,9 +11,11 @@
 
 namespace wakeful::time {
 
+// The entry's `wheel` is read here without the wheel's lock (to find the lock); every wheel
+// operation checks it again under the lock (see detail/timer_entry.hpp).
 Sleep::Sleep(Sleep&& other) noexcept : deadline_(other.deadline_) {
-  if (other.entry_.wheel != nullptr) {
-    other.entry_.wheel->relink(other.entry_, entry_);
+  if (detail::TimerWheel* wheel = other.entry_.wheel.load(std::memory_order_acquire)) {
+    wheel->relink(other.entry_, entry_);
   }
 }
 
@@ -21,8 +23,8 @@ Sleep& Sleep::operator=(Sleep&& other) noexcept {
   if (this != &other) {
     unregister();
     deadline_ = other.deadline_;
-    if (other.entry_.wheel != nullptr) {
-      other.entry_.wheel->relink(other.entry_, entry_);
+    if (detail::TimerWheel* wheel = other.entry_.wheel.load(std::memory_order_acquire)) {
+      wheel->relink(other.entry_, entry_);
     }
   }
   return *this;
@@ -31,8 +33,8 @@ Sleep& Sleep::operator=(Sleep&& other) noexcept {
 Sleep::~Sleep() { unregister(); }
 
 void Sleep::unregister() noexcept {
-  if (entry_.wheel != nullptr) {
-    entry_.wheel->remove(entry_);
+  if (detail::TimerWheel* wheel = entry_.wheel.load(std::memory_order_acquire)) {
+    wheel->remove(entry_);
   }
 }
 
@@ -48,15 +50,16 @@ Poll<void> Sleep::poll(Context& cx) {
 }
 
 Poll<void> Sleep::poll_unbudgeted(Context& cx) {
-  if (Clock::now() >= deadline_) {
+  detail::Worker* worker = detail::current_worker;
+  const Clock::time_point now = worker != nullptr ? worker->clock().now() : Clock::now();
+  if (now >= deadline_) {
     unregister();
     return Ready;
   }
-  if (detail::TimerWheel* wheel = entry_.wheel) {
-    wheel->update_waker(entry_, cx.waker());
-    return Pending;
+  if (detail::TimerWheel* wheel = entry_.wheel.load(std::memory_order_acquire)) {
+    // Fired since the load: the wheel found the deadline passed on its clock, which is ours.
+    return wheel->update_waker(entry_, cx.waker()) ? Poll<void>(Pending) : Poll<void>(Ready);
   }
-  detail::Worker* worker = detail::current_worker;
   if (worker == nullptr) {
     throw std::logic_error("wakeful: a Sleep was polled outside a runtime worker (timers need a runtime)");
   }
@@ -84,6 +87,11 @@ Poll<Clock::time_point> Interval::poll_tick(Context& cx) {
   const Clock::time_point due = next_.deadline();
   next_.reset(due + period_);
   return due;
+}
+
+Clock::time_point now() noexcept {
+  const detail::Worker* worker = detail::current_worker;
+  return worker != nullptr ? worker->clock().now() : Clock::now();
 }
 
 }  // namespace wakeful::time

@@ -22,6 +22,21 @@ constexpr unsigned slot_for(std::uint64_t when, unsigned level) noexcept {
 }
 }  // namespace
 
+TimerWheel::~TimerWheel() {
+  for (Level& level : levels_) {
+    for (TimerEntry*& head : level.heads) {
+      TimerEntry* entry = std::exchange(head, nullptr);
+      while (entry != nullptr) {
+        TimerEntry* next = entry->next;
+        entry->prev = entry->next = nullptr;
+        const Waker dropped = std::move(entry->waker);
+        entry->wheel.store(nullptr, std::memory_order_release);
+        entry = next;
+      }
+    }
+  }
+}
+
 unsigned TimerWheel::level_for(std::uint64_t elapsed, std::uint64_t when) noexcept {
   std::uint64_t masked = (elapsed ^ when) | slot_mask;
   if (masked >= max_ticks) {
@@ -45,7 +60,7 @@ TimerWheel::Clock::time_point TimerWheel::time_of(std::uint64_t tick) const noex
 }
 
 bool TimerWheel::insert(TimerEntry& entry, Clock::time_point deadline, const Waker& waker) {
-  assert(entry.wheel == nullptr);
+  assert(entry.wheel.load(std::memory_order_relaxed) == nullptr);
   const std::lock_guard lock(mutex_);
   const std::uint64_t tick = std::min(tick_of(deadline), elapsed_ + max_ticks - 1);  // at most one turn ahead
   if (tick <= elapsed_) {
@@ -53,37 +68,41 @@ bool TimerWheel::insert(TimerEntry& entry, Clock::time_point deadline, const Wak
   }
   entry.tick = tick;
   entry.waker = waker;
-  entry.wheel = this;
+  entry.wheel.store(this, std::memory_order_release);
   link(entry, elapsed_);
   return true;
 }
 
-void TimerWheel::update_waker(TimerEntry& entry, const Waker& waker) {
+bool TimerWheel::update_waker(TimerEntry& entry, const Waker& waker) {
   const std::lock_guard lock(mutex_);
-  if (entry.wheel == this && !entry.waker.will_wake(waker)) {
+  if (entry.wheel.load(std::memory_order_relaxed) != this) {
+    return false;  // fired meanwhile
+  }
+  if (!entry.waker.will_wake(waker)) {
     entry.waker = waker;
   }
+  return true;
 }
 
 void TimerWheel::remove(TimerEntry& entry) noexcept {
   Waker dropped;
   {
     const std::lock_guard lock(mutex_);
-    if (entry.wheel != this) {
+    if (entry.wheel.load(std::memory_order_relaxed) != this) {
       return;  // fired meanwhile
     }
     unlink(entry);
-    entry.wheel = nullptr;
+    entry.wheel.store(nullptr, std::memory_order_release);
     dropped = std::move(entry.waker);
   }
 }
 
 void TimerWheel::relink(TimerEntry& from, TimerEntry& to) noexcept {
   const std::lock_guard lock(mutex_);
-  if (from.wheel != this) {
+  if (from.wheel.load(std::memory_order_relaxed) != this) {
     return;
   }
-  to.wheel = this;
+  to.wheel.store(this, std::memory_order_release);
   to.tick = from.tick;
   to.level = from.level;
   to.slot = from.slot;
@@ -94,7 +113,7 @@ void TimerWheel::relink(TimerEntry& from, TimerEntry& to) noexcept {
   if (to.next != nullptr) {
     to.next->prev = &to;
   }
-  from.wheel = nullptr;
+  from.wheel.store(nullptr, std::memory_order_release);
   from.prev = from.next = nullptr;
 }
 
@@ -197,8 +216,9 @@ void TimerWheel::process(const Expiration& expiration, std::vector<Waker>& fired
     entry->prev = entry->next = nullptr;
     count_.fetch_sub(1, std::memory_order_relaxed);
     if (entry->tick <= expiration.deadline) {
-      entry->wheel = nullptr;
       fired.push_back(std::move(entry->waker));
+      // Last: a Sleep that sees the entry unregistered may then drop it on its own thread.
+      entry->wheel.store(nullptr, std::memory_order_release);
     } else {
       link(*entry, expiration.deadline);  // down a level, relative to the slot being processed
     }

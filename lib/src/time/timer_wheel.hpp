@@ -16,7 +16,9 @@
 // down, relative to the new elapsed time.
 //
 // Every operation takes the wheel's mutex: Sleeps are registered, re-armed and dropped by their
-// task (on the worker's thread in practice), and advanced by the worker.
+// task (on the worker's thread in practice, but a registered Sleep may be moved to, polled on or
+// dropped on another thread), and advanced by the worker. The wheel's time is the runtime's
+// clock (RuntimeClock), whose origin it counts its ticks from.
 
 #include <array>
 #include <atomic>
@@ -38,14 +40,17 @@ class TimerWheel {
   explicit TimerWheel(Clock::time_point origin) noexcept : origin_(origin) {}
   TimerWheel(const TimerWheel&) = delete;
   TimerWheel& operator=(const TimerWheel&) = delete;
-  ~TimerWheel() = default;
+  /// Unregisters the entries still registered (Sleeps held outside any task), so that such a
+  /// Sleep, dropped after its runtime, touches nothing of the wheel.
+  ~TimerWheel();
 
   /// Registers `entry` to wake `waker` at `deadline`. False, registering nothing, when the
   /// deadline's tick has already been processed (the caller should treat it as due).
   bool insert(TimerEntry& entry, Clock::time_point deadline, const Waker& waker);
 
-  /// Replaces the waker of a registered entry.
-  void update_waker(TimerEntry& entry, const Waker& waker);
+  /// Replaces the waker of a registered entry. False, changing nothing, when the entry is no
+  /// longer registered here (it fired meanwhile: its deadline has passed).
+  bool update_waker(TimerEntry& entry, const Waker& waker);
 
   /// Unregisters `entry` (no effect if it is not registered).
   void remove(TimerEntry& entry) noexcept;

@@ -30,6 +30,8 @@
 //   - NOTIFIED while the task sits in a run queue (the queue's reference); when the worker
 //     takes the task out to run it, that reference becomes the poller's.
 // A task starts as NOTIFIED | JOIN_INTEREST with three references (list, queue, handle).
+// A blocking task (spawn_blocking) has no home and no owner list: it starts with two (queue,
+// handle), is polled once on a blocking-pool thread and never pends, so it is never woken.
 // Whoever drops the count to zero frees the task. The task holds a reference on its home
 // (WorkerShared), so a waker that outlives the runtime still has somewhere safe to go.
 //
@@ -95,6 +97,8 @@ inline constexpr std::uint64_t ref_one = 1U << 6U;
 inline constexpr std::uint64_t flags_mask = ref_one - 1;
 /// A freshly spawned task: queued, joinable, referenced by its list, its queue and its handle.
 inline constexpr std::uint64_t initial = notified | join_interest | (3 * ref_one);
+/// A freshly submitted blocking task: queued, joinable, referenced by its queue and its handle.
+inline constexpr std::uint64_t blocking_initial = notified | join_interest | (2 * ref_one);
 }  // namespace task_state
 
 /// The part of a task that the executor, wakers and JoinHandles share.
@@ -132,9 +136,10 @@ void task_abort(TaskHeader* task) noexcept;
 /// The home of the calling thread's worker, or nullptr when the thread is no runtime worker.
 WorkerShared* current_home() noexcept;
 
-/// Hands a freshly allocated task (state `initial`) to `home`: straight onto the local run queue
-/// from the home worker's own thread, through its inbox from any other thread. A task sent to a
-/// runtime that has shut down is cancelled at once.
-void submit_task(TaskHeader* task, WorkerShared* home);
+/// Hands a freshly allocated task (state `initial`) to `home`: straight onto the local queues
+/// from the home worker's own thread (where, if `may_move`, an idle worker may take it before its
+/// first poll), through its inbox from any other thread. A task sent to a runtime that has shut
+/// down is cancelled at once.
+void submit_task(TaskHeader* task, WorkerShared* home, bool may_move);
 
 }  // namespace wakeful::detail

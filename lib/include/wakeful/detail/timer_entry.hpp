@@ -1,6 +1,7 @@
 #pragma once
 // TimerEntry: a Sleep's place in its worker's timer wheel (see lib/src/time/timer_wheel.hpp).
 
+#include <atomic>
 #include <cstdint>
 
 #include "wakeful/waker.hpp"
@@ -10,9 +11,13 @@ namespace wakeful::detail {
 class TimerWheel;
 
 /// Linked into one slot of one level of a TimerWheel while registered. Every field is guarded by
-/// that wheel's mutex; `wheel` is null when the entry is not registered.
+/// that wheel's mutex and written only under it. `wheel`, null when the entry is not registered,
+/// is also read without the lock by the Sleep that owns the entry, to find the wheel whose mutex
+/// to take: an atomic, because the worker that fires the entry clears it meanwhile (under its
+/// lock), possibly from another thread than the owner's. Whoever acts on a non-null `wheel`
+/// checks it again under that wheel's lock.
 struct TimerEntry {
-  TimerWheel* wheel = nullptr;
+  std::atomic<TimerWheel*> wheel{nullptr};
   std::uint64_t tick = 0;  // the deadline, in wheel ticks
   TimerEntry* prev = nullptr;
   TimerEntry* next = nullptr;

@@ -1,16 +1,22 @@
 #pragma once
 // Runtime: a set of workers, one thread each, that run spawned tasks.
 
+#include <atomic>
+#include <chrono>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "wakeful/asio_fwd.hpp"
 #include "wakeful/block_on.hpp"
+#include "wakeful/detail/blocking_call.hpp"
 #include "wakeful/future.hpp"
 #include "wakeful/runtime/metrics.hpp"
 #include "wakeful/task/join_handle.hpp"
@@ -49,13 +55,40 @@ enum class AsioLocking : std::uint8_t {
   worker_thread_only,
 };
 
+/// Everything a Runtime can be built with. Designated initialisers read well:
+/// `Runtime rt({.threads = 2, .max_blocking_threads = 8})`.
+struct RuntimeOptions {
+  /// Workers; 0 means Runtime::default_threads(). Ignored by Runtime::current_thread.
+  std::size_t threads = 0;
+  /// Where the worker threads run. Ignored by Runtime::current_thread.
+  WorkerPlacement placement = WorkerPlacement::floating;
+  /// How much Asio locks around each worker's sockets.
+  AsioLocking locking = AsioLocking::per_socket;
+  /// The most threads spawn_blocking runs at once (at least one; tokio's default is 512).
+  /// Jobs beyond it wait in a queue.
+  std::size_t max_blocking_threads = 512;
+  /// How long an idle blocking thread waits for another job before it ends.
+  std::chrono::nanoseconds blocking_keep_alive = std::chrono::seconds(10);
+};
+
 /// A thread-per-core executor. Each worker owns one thread, one run queue, one
 /// `asio::io_context` and an inbox for wakes and spawns from other threads; a task lives on
-/// the worker it was spawned on (its home) until it completes.
+/// the worker that first polls it (its home) until it completes.
 ///
-/// Destroying the runtime stops every worker and drops every unfinished task (each future is
-/// destroyed on its own worker's thread). Wakers and JoinHandles may outlive the runtime: waking
-/// a task of a stopped runtime does nothing, and its JoinHandle reports TaskCancelled.
+/// Balance: a task spawned on a worker sits in that worker's spawn queue until it is first
+/// polled; a worker with nothing to run takes such never-polled tasks from the others before it
+/// parks, and a spawn unparks an idle worker to come and take it. Once polled a task never moves,
+/// so the Asio objects it created stay with their io_context (AsioLocking::worker_thread_only
+/// relies on that). A task spawned with spawn_on, or from outside the runtime, is not taken; nor
+/// is one spawned while its worker already holds 256 never-polled tasks.
+///
+/// Blocking work goes to spawn_blocking, which runs it on a pool of threads of its own.
+///
+/// Destroying the runtime first shuts the blocking pool down (jobs running are waited for, jobs
+/// not started are dropped and their JoinHandles report TaskCancelled), then stops every worker
+/// and drops every unfinished task (each future is destroyed on its own worker's thread).
+/// Wakers and JoinHandles may outlive the runtime: waking a task of a stopped runtime does
+/// nothing, and its JoinHandle reports TaskCancelled.
 class Runtime {
  public:
   /// Starts `threads` workers (at least one; by default one per hardware thread), placed as
@@ -64,12 +97,18 @@ class Runtime {
   explicit Runtime(std::size_t threads = default_threads(), WorkerPlacement placement = WorkerPlacement::floating,
                    AsioLocking locking = AsioLocking::per_socket);
 
+  /// Starts a runtime as `options` say. Throws std::system_error when a worker cannot be pinned.
+  explicit Runtime(const RuntimeOptions& options);
+
   /// A runtime of one worker with no thread of its own: it runs on the thread that calls
   /// block_on, for as long as that call lasts (tokio's current_thread flavour). Tasks spawned
   /// from other threads wait until then. The process stays single-threaded, which saves the
   /// kernel and libc some work per system call. Drive it with Runtime::block_on only: a thread
   /// blocked on one of its JoinHandles elsewhere waits for nobody.
   static Runtime current_thread(AsioLocking locking = AsioLocking::per_socket);
+  /// As current_thread(locking), with the locking and blocking pool of `options` (whose threads
+  /// and placement do not apply).
+  static Runtime current_thread(const RuntimeOptions& options);
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
   Runtime(Runtime&&) = delete;
@@ -77,11 +116,12 @@ class Runtime {
   /// Stops the workers, drops every unfinished task and joins the threads.
   ~Runtime();
 
-  /// Spawns `future`: on the calling worker when called from one of this runtime's workers,
-  /// otherwise on the workers in turn.
+  /// Spawns `future`: on the calling worker when called from one of this runtime's workers (an
+  /// idle worker may take it before its first poll), otherwise on the least loaded worker (the
+  /// fewest tasks alive or queued; ties go round).
   template <SpawnableFuture F>
   JoinHandle<output_of<F>> spawn(F&& future) {
-    return detail::spawn_at(pick_home(), std::forward<F>(future));
+    return detail::spawn_at(pick_home(), std::forward<F>(future), true);
   }
 
   /// Spawns the future `fn(args...)`, called at once, as spawn(future) does; a coroutine made so
@@ -89,13 +129,14 @@ class Runtime {
   template <class Fn, class... Args>
   requires SpawnableCall<Fn, Args...>
   auto spawn(Fn&& fn, Args&&... args) {
-    return detail::spawn_call_at(pick_home(), std::forward<Fn>(fn), std::forward<Args>(args)...);
+    return detail::spawn_call_at(pick_home(), true, std::forward<Fn>(fn), std::forward<Args>(args)...);
   }
 
-  /// Spawns `future` on worker `worker` (0-based). Throws std::out_of_range for a bad index.
+  /// Spawns `future` on worker `worker` (0-based), where it stays (no other worker takes it).
+  /// Throws std::out_of_range for a bad index.
   template <SpawnableFuture F>
   JoinHandle<output_of<F>> spawn_on(std::size_t worker, F&& future) {
-    return detail::spawn_at(home_at(worker), std::forward<F>(future));
+    return detail::spawn_at(home_at(worker), std::forward<F>(future), false);
   }
 
   /// Runs `future` as a task on this runtime and blocks the calling thread until it completes;
@@ -107,6 +148,31 @@ class Runtime {
     run_until_complete(handle.task_);  // a current-thread runtime works here, on this thread
     return wakeful::block_on(std::move(handle));
   }
+
+  /// Runs the blocking callable `f` (invoked once, as an rvalue) on a thread of this runtime's
+  /// blocking pool, and returns a JoinHandle of its result, awaitable from any task or thread.
+  /// What `f` throws is rethrown by the handle. Threads start on demand up to
+  /// RuntimeOptions::max_blocking_threads; further jobs queue. abort() cancels a job that has not
+  /// started (its handle reports TaskCancelled) and does nothing to one that runs: a blocking
+  /// call cannot be interrupted. A job submitted after the runtime began shutting down, or one
+  /// still queued when it does, is dropped unrun and its handle reports TaskCancelled; jobs
+  /// running at shutdown are waited for. While time is paused (time::pause), a job in flight
+  /// holds auto-advance back. Any thread.
+  template <BlockingCallable F>
+  JoinHandle<blocking_output_of<F>> spawn_blocking(F&& f) {
+    using R = blocking_output_of<F>;
+    static_assert(!std::is_reference_v<R>,
+                  "wakeful: spawn_blocking needs a callable that returns a value, not a reference");
+    using Cell = detail::TaskCell<detail::BlockingCall<std::decay_t<F>>>;
+    auto* cell = new Cell(std::forward<F>(f));
+    cell->state.store(detail::task_state::blocking_initial, std::memory_order_relaxed);
+    JoinHandle<R> handle(cell);
+    submit_blocking(cell);
+    return handle;
+  }
+
+  /// A snapshot of the blocking pool's threads and jobs.
+  [[nodiscard]] BlockingMetrics blocking_metrics() const;
 
   /// Number of workers.
   [[nodiscard]] std::size_t threads() const noexcept;
@@ -140,7 +206,8 @@ class Runtime {
 
  private:
   struct CurrentThread {};
-  Runtime(CurrentThread tag, AsioLocking locking);
+  Runtime(CurrentThread tag, const RuntimeOptions& options);
+  void submit_blocking(detail::TaskHeader* task);
   void run_until_complete(const detail::TaskHeader* task);
   detail::WorkerShared* pick_home() noexcept;
   detail::WorkerShared* home_at(std::size_t worker) const;

@@ -20,18 +20,26 @@ concept SpawnableCall = !Future<std::remove_cvref_t<Fn>> && std::invocable<Fn, A
                         SpawnableFuture<std::invoke_result_t<Fn, Args...>>;
 
 namespace detail {
+/// Spawns `future` on `home`; `may_move` lets an idle worker take it before its first poll.
 template <Future F>
-JoinHandle<output_of<F>> spawn_at(WorkerShared* home, F&& future) {
+JoinHandle<output_of<F>> spawn_at(WorkerShared* home, F&& future, bool may_move) {
   auto* cell = new TaskCell<std::decay_t<F>>(std::forward<F>(future));
-  submit_task(cell, home);
+  submit_task(cell, home, may_move);
   return JoinHandle<output_of<F>>(cell);
 }
 
 /// spawn_at of `fn(args...)`: a coroutine made by this call gets its task in the room in front
 /// of its frame (detail/task_room.hpp), so the frame is the task's one allocation.
 template <class Fn, class... Args>
-auto spawn_call_at(WorkerShared* home, Fn&& fn, Args&&... args) {
+auto spawn_call_at(WorkerShared* home, bool may_move, Fn&& fn, Args&&... args) {
   using F = std::invoke_result_t<Fn, Args...>;
+  using Callable = std::remove_cvref_t<Fn>;
+  // A coroutine lambda's captures live in the lambda object, not in the frame, and spawn keeps
+  // neither the lambda nor `fn`: the task would read them after they are gone.
+  static_assert(!is_async_v<F> || !std::is_class_v<Callable> || std::is_empty_v<Callable>,
+                "wakeful::spawn(fn, args...): fn is a coroutine lambda (or function object) with captures, "
+                "which would dangle once the task runs; pass what it needs as arguments instead: "
+                "spawn([](T x) -> Async<R> { ... }, x)");
   if constexpr (is_async_v<F>) {
     using Cell = TaskCell<F>;
     static_assert(std::is_nothrow_constructible_v<Cell, InTaskRoom, F&&>, "the adopted block must not leak");
@@ -39,35 +47,40 @@ auto spawn_call_at(WorkerShared* home, Fn&& fn, Args&&... args) {
     F future = std::invoke(std::forward<Fn>(fn), std::forward<Args>(args)...);
     if (void* room = adopt_task_room(future, request.granted())) {
       Cell* cell = new (room) Cell(in_task_room, std::move(future));
-      submit_task(cell, home);
+      submit_task(cell, home, may_move);
       return JoinHandle<output_of<F>>(cell);
     }
-    return spawn_at(home, std::move(future));  // no room: another frame took it, or none fits
+    return spawn_at(home, std::move(future), may_move);  // no room: another frame took it, or none fits
   } else {
-    return spawn_at(home, std::invoke(std::forward<Fn>(fn), std::forward<Args>(args)...));
+    return spawn_at(home, std::invoke(std::forward<Fn>(fn), std::forward<Args>(args)...), may_move);
   }
 }
 }  // namespace detail
 
-/// Spawns `future` as a task on the calling worker and returns its JoinHandle. The task stays
-/// on that worker for its whole life (use Runtime::spawn_on to choose another). Costs one
-/// allocation, the task (for a coroutine made before, `spawn(f(x))`, that comes on top of its
-/// frame: spawn(f, x) makes it with room for its task). Throws std::logic_error when the calling
-/// thread is not a runtime worker.
+/// Spawns `future` as a task on the calling worker and returns its JoinHandle. Until its first
+/// poll an idle worker of the runtime may take it (see Runtime); from then on it stays on the
+/// worker that polled it for its whole life (use spawn_on to choose the worker and keep it
+/// there). Costs one allocation, the task (for a coroutine made before, `spawn(f(x))`, that comes
+/// on top of its frame: spawn(f, x) makes it with room for its task). Throws std::logic_error
+/// when the calling thread is not a runtime worker.
+///
+/// A coroutine must not refer to what it does not own: `spawn([x]() -> Async<R> {...}())` makes
+/// a task whose captures died with the temporary lambda. Pass values as parameters (they live in
+/// the frame); spawn(fn, args...) refuses, at compile time, a coroutine lambda with captures.
 template <SpawnableFuture F>
 JoinHandle<output_of<F>> spawn(F&& future) {
   detail::WorkerShared* home = detail::current_home();
   if (home == nullptr) {
     throw std::logic_error("wakeful::spawn called outside a runtime worker (use Runtime::spawn)");
   }
-  return detail::spawn_at(home, std::forward<F>(future));
+  return detail::spawn_at(home, std::forward<F>(future), true);
 }
 
 /// Spawns the future `fn(args...)`, called at once, as spawn(future) does. When that is a
 /// coroutine (an Async), its frame is made with room in front for its task, so spawning it costs
 /// one allocation in all, the frame. `fn` is not kept: a coroutine lambda must take what it needs
-/// as parameters, not captures. Throws std::logic_error when the calling thread is not a runtime
-/// worker; rethrows what `fn` throws.
+/// as parameters, not captures (one with captures does not compile). Throws std::logic_error when the calling thread is
+/// not a runtime worker; rethrows what `fn` throws.
 template <class Fn, class... Args>
 requires SpawnableCall<Fn, Args...>
 auto spawn(Fn&& fn, Args&&... args) {
@@ -75,7 +88,7 @@ auto spawn(Fn&& fn, Args&&... args) {
   if (home == nullptr) {
     throw std::logic_error("wakeful::spawn called outside a runtime worker (use Runtime::spawn)");
   }
-  return detail::spawn_call_at(home, std::forward<Fn>(fn), std::forward<Args>(args)...);
+  return detail::spawn_call_at(home, true, std::forward<Fn>(fn), std::forward<Args>(args)...);
 }
 
 }  // namespace wakeful

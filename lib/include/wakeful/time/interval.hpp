@@ -7,7 +7,8 @@ namespace wakeful::time {
 
 /// Yields ticks at `start`, `start + period`, `start + 2 * period`, ... A tick that is late
 /// (the task was busy) is delivered at once, and so are the ones missed after it, until the
-/// schedule is caught up (tokio's default, "burst"). The schedule never drifts.
+/// schedule is caught up (tokio's default, "burst"). The schedule never drifts. It follows the
+/// runtime's clock, paused or not.
 class Interval {
  public:
   /// The future of the next tick; borrows the Interval.
@@ -22,8 +23,9 @@ class Interval {
     Interval* interval_;
   };
 
-  /// Ticks every `period` (which must be positive), the first at `start`.
-  explicit Interval(Clock::duration period, Clock::time_point start = Clock::now());
+  /// Ticks every `period` (which must be positive), the first at `start` (by default now, on
+  /// the runtime's clock). Throws std::invalid_argument for a period that is not positive.
+  explicit Interval(Clock::duration period, Clock::time_point start = now());
 
   /// Waits for the next tick.
   Tick tick() noexcept { return Tick(*this); }

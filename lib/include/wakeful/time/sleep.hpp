@@ -6,16 +6,18 @@
 #include "wakeful/context.hpp"
 #include "wakeful/detail/timer_entry.hpp"
 #include "wakeful/poll.hpp"
+#include "wakeful/time/clock.hpp"
 
 namespace wakeful::time {
 
-/// The clock of every wakeful timer (CLOCK_MONOTONIC).
-using Clock = std::chrono::steady_clock;
-
-/// A future that completes at its deadline. Its first pending poll registers it in the timer
+/// A future that completes at its deadline, read on the runtime's clock (time::now(), which
+/// follows time::pause). Its first pending poll registers it in the timer
 /// wheel of the worker running it (1 ms ticks: it completes within about a millisecond after
 /// the deadline); dropping it unregisters it. Registration costs no allocation and no system
-/// call. Each poll spends one unit of cooperative budget.
+/// call. Each poll spends one unit of cooperative budget. A registered Sleep may be moved, polled
+/// and dropped on any thread (its registration stays with the wheel it was first registered
+/// with), also after its runtime is gone (the runtime unregisters it), though not while the
+/// runtime is being destroyed.
 class [[nodiscard]] Sleep {
  public:
   /// A sleep until `deadline`.
@@ -44,8 +46,8 @@ class [[nodiscard]] Sleep {
   /// Moves the deadline (unregistering the sleep until its next poll).
   void reset(Clock::time_point deadline) noexcept;
 
-  /// True once the deadline has passed.
-  [[nodiscard]] bool is_elapsed() const noexcept { return Clock::now() >= deadline_; }
+  /// True once the deadline has passed on the runtime's clock (time::now()).
+  [[nodiscard]] bool is_elapsed() const noexcept { return now() >= deadline_; }
 
  private:
   void unregister() noexcept;
@@ -54,8 +56,8 @@ class [[nodiscard]] Sleep {
   detail::TimerEntry entry_;
 };
 
-/// A sleep of `duration` from now.
-inline Sleep sleep_for(Clock::duration duration) noexcept { return Sleep(Clock::now() + duration); }
+/// A sleep of `duration` from now (time::now()).
+inline Sleep sleep_for(Clock::duration duration) noexcept { return Sleep(now() + duration); }
 
 /// A sleep until `deadline`.
 inline Sleep sleep_until(Clock::time_point deadline) noexcept { return Sleep(deadline); }

@@ -62,11 +62,12 @@ class [[nodiscard]] Timeout {
   Sleep sleep_;
 };
 
-/// Runs `future` for at most `duration`: its output, or std::nullopt if the time ran out first
-/// (the future is then dropped).
+/// Runs `future` for at most `duration` of the runtime's clock (time::now(), which follows
+/// time::pause): its output, or std::nullopt if the time ran out first (the future is then
+/// dropped).
 template <SpawnableFuture F>
 Timeout<std::decay_t<F>> timeout(Clock::duration duration, F&& future) {
-  return Timeout<std::decay_t<F>>(std::forward<F>(future), Clock::now() + duration);
+  return Timeout<std::decay_t<F>>(std::forward<F>(future), now() + duration);
 }
 
 /// As `timeout`, with an absolute deadline.
