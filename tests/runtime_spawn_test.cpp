@@ -5,6 +5,7 @@
 #include <memory>
 #include <set>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -218,6 +219,27 @@ TEST_CASE("ten thousand tasks spawned from outside all complete") {
     sum += block_on(h);
   }
   CHECK(sum == 10000ULL * 9999 / 2);
+}
+
+TEST_CASE("spawn(fn) keeps a coroutine lambda's captures alive for the whole task") {
+  // The captures live in the lambda object, not in the coroutine frame: spawn must keep the
+  // lambda (before, it called it and dropped it, and the task read freed memory: ASan saw it).
+  Runtime rt(1);
+  Lifetimes lifetimes;
+  auto gate = std::make_shared<Gate>();
+  JoinHandle<std::string> handle;
+  {
+    std::string text(100, 'x');  // on the heap: a dangling read is a use-after-free
+    Tracked tracked(lifetimes, 7);
+    handle = rt.spawn([text, tracked = std::move(tracked), gate]() -> Async<std::string> {
+      co_await GateFuture{gate};
+      co_return text + std::to_string(tracked.value());
+    });
+  }
+  CHECK(lifetimes.alive() == 1);  // the capture, kept by the task
+  gate->open();
+  CHECK(block_on(std::move(handle)) == std::string(100, 'x') + "7");
+  CHECK(lifetimes.alive() == 0);
 }
 
 TEST_SUITE_END();

@@ -28,19 +28,30 @@ JoinHandle<output_of<F>> spawn_at(WorkerShared* home, F&& future, bool may_move)
   return JoinHandle<output_of<F>>(cell);
 }
 
+/// The coroutine that spawn(fn, args...) runs when `fn` carries state (a lambda with captures, a
+/// function object): `fn` and `args` live in its frame, so a coroutine lambda's captures outlive
+/// the spawn call, and `fn` is called at the task's first poll.
+template <class R, class Fn, class... Args>
+Async<R> call_keeping(Fn fn, Args... args) {
+  if constexpr (std::is_void_v<R>) {
+    co_await std::invoke(fn, std::move(args)...);
+  } else {
+    co_return co_await std::invoke(fn, std::move(args)...);
+  }
+}
+
 /// spawn_at of `fn(args...)`: a coroutine made by this call gets its task in the room in front
 /// of its frame (detail/task_room.hpp), so the frame is the task's one allocation.
 template <class Fn, class... Args>
 auto spawn_call_at(WorkerShared* home, bool may_move, Fn&& fn, Args&&... args) {
   using F = std::invoke_result_t<Fn, Args...>;
   using Callable = std::remove_cvref_t<Fn>;
-  // A coroutine lambda's captures live in the lambda object, not in the frame, and spawn keeps
-  // neither the lambda nor `fn`: the task would read them after they are gone.
-  static_assert(!is_async_v<F> || !std::is_class_v<Callable> || std::is_empty_v<Callable>,
-                "wakeful::spawn(fn, args...): fn is a coroutine lambda (or function object) with captures, "
-                "which would dangle once the task runs; pass what it needs as arguments instead: "
-                "spawn([](T x) -> Async<R> { ... }, x)");
-  if constexpr (is_async_v<F>) {
+  if constexpr (is_async_v<F> && std::is_class_v<Callable> && !std::is_empty_v<Callable>) {
+    // A coroutine lambda's captures live in the lambda object, not in its frame: kept in the
+    // frame of call_keeping, they live as long as the task (one allocation more).
+    return spawn_call_at(home, may_move, &call_keeping<output_of<F>, Callable, std::decay_t<Args>...>,
+                         std::forward<Fn>(fn), std::forward<Args>(args)...);
+  } else if constexpr (is_async_v<F>) {
     using Cell = TaskCell<F>;
     static_assert(std::is_nothrow_constructible_v<Cell, InTaskRoom, F&&>, "the adopted block must not leak");
     RoomRequestScope request(task_room_prefix<output_of<F>>);
@@ -65,8 +76,9 @@ auto spawn_call_at(WorkerShared* home, bool may_move, Fn&& fn, Args&&... args) {
 /// when the calling thread is not a runtime worker.
 ///
 /// A coroutine must not refer to what it does not own: `spawn([x]() -> Async<R> {...}())` makes
-/// a task whose captures died with the temporary lambda. Pass values as parameters (they live in
-/// the frame); spawn(fn, args...) refuses, at compile time, a coroutine lambda with captures.
+/// a task whose captures died with the temporary lambda. Pass the lambda itself instead,
+/// `spawn([x]() -> Async<R> {...})`: spawn(fn, args...) keeps a callable with state alive for
+/// the task's whole life.
 template <SpawnableFuture F>
 JoinHandle<output_of<F>> spawn(F&& future) {
   detail::WorkerShared* home = detail::current_home();
@@ -78,9 +90,12 @@ JoinHandle<output_of<F>> spawn(F&& future) {
 
 /// Spawns the future `fn(args...)`, called at once, as spawn(future) does. When that is a
 /// coroutine (an Async), its frame is made with room in front for its task, so spawning it costs
-/// one allocation in all, the frame. `fn` is not kept: a coroutine lambda must take what it needs
-/// as parameters, not captures (one with captures does not compile). Throws std::logic_error when the calling thread is
-/// not a runtime worker; rethrows what `fn` throws.
+/// one allocation in all, the frame. A callable with state (a lambda with captures) is moved into
+/// the task and called at its first poll, so a coroutine lambda's captures live as long as the
+/// task (one allocation more); a stateless one (a function, a lambda without captures) is called
+/// at once. Throws std::logic_error when the calling thread is not a runtime worker; rethrows
+/// what a stateless `fn` throws (a stateful one is called by the task: what it throws comes out
+/// of the JoinHandle).
 template <class Fn, class... Args>
 requires SpawnableCall<Fn, Args...>
 auto spawn(Fn&& fn, Args&&... args) {
