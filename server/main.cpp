@@ -166,10 +166,7 @@ wakeful::Async<void> serve(httpd::ServerState& state, std::vector<std::unique_pt
   if (stop == Stop::upgraded) {
     state.listeners_kept.store(true, std::memory_order_relaxed);
   }
-  state.draining.store(true, std::memory_order_release);
-  for (auto& worker : workers) {
-    worker->notify_drain();
-  }
+  state.drain.cancel();  // wakes every worker's accept loop
   for (wakeful::JoinHandle<void>& loop : loops) {
     try {
       co_await loop;

@@ -197,8 +197,7 @@ TEST_CASE("an idle keep-alive connection holds its task, its registration and it
   for (const int fd : clients) {
     ::close(fd);
   }
-  state.draining.store(true);
-  worker.notify_drain();
+  state.drain.cancel();
   rt.block_on(std::move(loop));
   CHECK(state.open_connections.load() == 0);
 }
