@@ -368,7 +368,7 @@ wakeful::Async<Connection::BusyEnd> Connection::serve_requests() {
   try {
     RequestState::Lease state(worker.input_capacity());
     http::Session& session = state->session.emplace(
-        http::SessionOptions{&limits, &worker.router(), &stats, &worker.state().draining, config.access_log,
+        http::SessionOptions{&limits, &worker.router(), &stats, &worker.drain(), config.access_log,
                              config.access_log ? peer_text(stream_) : std::string(), requests_});
     http::InputBuffer& input = state->input;
     http::Output& output = state->output;

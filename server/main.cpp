@@ -13,6 +13,7 @@
 #include <exception>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <system_error>
@@ -28,6 +29,7 @@
 #include "version.hpp"
 #include "wakeful/io.hpp"
 #include "wakeful/runtime/runtime.hpp"
+#include "wakeful/signal.hpp"
 #include "worker.hpp"
 
 namespace {
@@ -112,30 +114,35 @@ wakeful::Async<bool> upgrade(const Handover& handover) {
 enum class Stop { signal, upgraded };
 
 /// The one place that decides when the drain starts: SIGINT or SIGTERM, or a successful upgrade
-/// (SIGUSR2). Runs on worker 0 (its signal_set and the upgrade's pipe live there). Tells the
+/// (SIGUSR2). Runs on worker 0 (its signal listener and the upgrade's pipe live there). Tells the
 /// process that upgraded into this one, if any, that this one serves once its signals are
 /// handled (an early SIGUSR2 would otherwise end it).
 wakeful::Async<Stop> wait_for_stop(Handover& handover) {
-  asio::signal_set signals(wakeful::current_io_context(), SIGINT, SIGTERM, SIGUSR2);
+  std::optional<wakeful::Signals> signals(std::in_place, {SIGINT, SIGTERM, SIGUSR2});
   for (const std::string& line : handover.listening) {
     httpd::log(httpd::LogLevel::info, line);
   }
   httpd::report_ready(handover.ready_fd);
   for (;;) {
-    const wakeful::io::Result<int> signal = co_await signals.async_wait(wakeful::use_future);
-    const bool upgrading = signal.ok() && *signal == SIGUSR2;
-    if (upgrading && !co_await upgrade(handover)) {
-      continue;  // signals that came meanwhile wait in the set
+    std::string what;
+    bool upgrading = false;
+    try {
+      const int signal = *co_await signals->recv();
+      upgrading = signal == SIGUSR2;
+      what = "signal " + std::to_string(signal);
+    } catch (const std::system_error& error) {  // Asio's signal pipe failed: nothing to wait for
+      what = "waiting for signals: "s + error.what();
     }
-    // A second SIGINT or SIGTERM stops at once: the default action again (Asio leaves its
-    // handler installed). SIGUSR2, whose default is to terminate, is ignored from now on.
-    signals.clear();
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
+    if (upgrading && !co_await upgrade(handover)) {
+      continue;  // signals that came meanwhile wait in the listener
+    }
+    // A second SIGINT or SIGTERM stops at once: dropping the last listener of a signal puts its
+    // default action back (wakeful/signal.hpp). SIGUSR2, whose default is to terminate, is
+    // ignored from now on.
+    signals.reset();
     std::signal(SIGUSR2, SIG_IGN);
     if (!upgrading) {
-      httpd::log(httpd::LogLevel::info,
-                 "signal "s + (signal.ok() ? std::to_string(*signal) : signal.error().message()) + ": draining");
+      httpd::log(httpd::LogLevel::info, what + ": draining");
     }
     co_return upgrading ? Stop::upgraded : Stop::signal;
   }
@@ -159,10 +166,7 @@ wakeful::Async<void> serve(httpd::ServerState& state, std::vector<std::unique_pt
   if (stop == Stop::upgraded) {
     state.listeners_kept.store(true, std::memory_order_relaxed);
   }
-  state.draining.store(true, std::memory_order_release);
-  for (auto& worker : workers) {
-    worker->notify_drain();
-  }
+  state.drain.cancel();  // wakes every worker's accept loop
   for (wakeful::JoinHandle<void>& loop : loops) {
     try {
       co_await loop;

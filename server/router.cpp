@@ -99,15 +99,14 @@ Response Router::handle(const http::Request& request) {
     }
     Response response;
     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    response.body = render_metrics(state_.stats, state_.runtime, state_.draining.load(std::memory_order_relaxed));
+    response.body = render_metrics(state_.stats, state_.runtime, state_.drain.is_cancelled());
     return response;
   }
   if (path == "/healthz") {
     if (!reads(method)) {
       return allow(read_only, method);
     }
-    return state_.draining.load(std::memory_order_relaxed) ? Response::text(503, "draining\n")
-                                                           : Response::text(200, "ok\n");
+    return state_.drain.is_cancelled() ? Response::text(503, "draining\n") : Response::text(200, "ok\n");
   }
   const std::string& prefix = state_.config.static_prefix;
   if (state_.files && (path.starts_with(prefix) || (path.size() + 1 == prefix.size() && prefix.starts_with(path)))) {

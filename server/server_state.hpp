@@ -10,6 +10,7 @@
 #include "log.hpp"
 #include "static_files.hpp"
 #include "stats.hpp"
+#include "wakeful/sync/cancellation_token.hpp"
 
 namespace wakeful {
 class Runtime;
@@ -24,10 +25,14 @@ struct ServerState {
   wakeful::Runtime* runtime = nullptr;
   std::optional<StaticFiles> files;
   std::vector<WorkerStats> stats;  ///< one per worker
-  std::atomic<bool> draining{false};
-  /// Set before `draining` (release; read after it, acquire): another process holds the
-  /// listening sockets, and goes on accepting from their queues (systemd, or the process this
-  /// one upgraded into). Otherwise the drain must take in what the queues hold before closing.
+  /// Cancelled once, when the drain starts (by main's stop, from any thread). The accept loops
+  /// await it (each on a child token of its worker), so the cancel itself wakes them; everything
+  /// else (sessions, /healthz, /metrics) reads is_cancelled(), one atomic load.
+  wakeful::CancellationToken drain;
+  /// Set before `drain` is cancelled, read after the cancel is seen (the cancel orders them):
+  /// another process holds the listening sockets, and goes on accepting from their queues
+  /// (systemd, or the process this one upgraded into). Otherwise the drain must take in what
+  /// the queues hold before closing.
   std::atomic<bool> listeners_kept{false};
   std::atomic<std::size_t> open_connections{0};
   LogThrottle refused_log;       ///< connections answered 503 at --max-connections

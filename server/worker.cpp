@@ -178,14 +178,14 @@ bool refuse_new_handshakes(const net::TcpListener& listener) noexcept {
 template <class Set>
 class AcceptLoop {
  public:
+  /// It waits for the drain in its worker's Notify from the first poll on.
+  static constexpr bool pinned_once_polled = true;
+
   AcceptLoop(Worker& worker, std::vector<net::TcpListener> listeners)
-      : worker_(&worker), listeners_(std::move(listeners)) {}
+      : worker_(&worker), listeners_(std::move(listeners)), drain_(worker.drain().cancelled()) {}
 
   Poll<void> poll(Context& cx) {
-    if (!worker_->loop_waker.will_wake(cx.waker())) {
-      worker_->loop_waker = cx.waker();
-    }
-    if (!draining_ && worker_->state().draining.load(std::memory_order_acquire)) {
+    if (!draining_ && drain_.poll(cx).is_ready()) {  // else the cancel wakes this loop
       begin_drain();
     }
     if (!listeners_.empty()) {
@@ -212,7 +212,6 @@ class AcceptLoop {
       reap(cx);
     }
     if (set_.is_empty() && listeners_.empty()) {
-      worker_->loop_waker = wakeful::Waker();
       return wakeful::Ready;
     }
     return Pending;
@@ -300,7 +299,7 @@ class AcceptLoop {
     draining_ = true;
     const Clock::time_point now = Clock::now();
     deadline_.emplace(now + worker_->config().shutdown_timeout);
-    if (worker_->state().listeners_kept.load(std::memory_order_relaxed)) {  // ordered by `draining`
+    if (worker_->state().listeners_kept.load(std::memory_order_relaxed)) {  // ordered by the cancel
       close_listeners();
       return;
     }
@@ -324,7 +323,8 @@ class AcceptLoop {
   Worker* worker_;
   std::vector<net::TcpListener> listeners_;
   Set set_;
-  bool draining_ = false;
+  wakeful::WaitForCancellation drain_;
+  bool draining_ = false;  // drain_ was ready
   bool aborted_ = false;
   std::uint64_t seen_backoffs_ = 0;
   std::uint64_t closed_backoffs_ = 0;
@@ -380,10 +380,6 @@ void log_throttled_counts(ServerState& state) {
   if (const std::uint64_t stalls = state.accept_stall_log.take_pending(); stalls != 0) {
     log_accept_stalls(stalls);
   }
-}
-
-void Worker::notify_drain() {
-  asio::post(state_.runtime->io_context(index_), [this] { loop_waker.wake_by_ref(); });
 }
 
 Async<void> Worker::run(std::vector<net::TcpListener> listeners) {

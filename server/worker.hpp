@@ -10,7 +10,7 @@
 #include "server_state.hpp"
 #include "wakeful/async.hpp"
 #include "wakeful/net/tcp_listener.hpp"
-#include "wakeful/waker.hpp"
+#include "wakeful/sync/cancellation_token.hpp"
 
 namespace httpd {
 
@@ -24,8 +24,8 @@ struct ConnectionEntry {
 
 class Worker {
  public:
-  Worker(ServerState& state, std::size_t index, Router& router) noexcept
-      : state_(state), index_(index), router_(router) {}
+  Worker(ServerState& state, std::size_t index, Router& router)
+      : state_(state), index_(index), router_(router), drain_(state.drain.child_token()) {}
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
   ~Worker() = default;
@@ -35,7 +35,10 @@ class Worker {
   [[nodiscard]] WorkerStats& stats() noexcept { return state_.stats[index_]; }
   [[nodiscard]] Router& router() noexcept { return router_; }
   [[nodiscard]] std::size_t index() const noexcept { return index_; }
-  [[nodiscard]] bool draining() const noexcept { return state_.draining.load(std::memory_order_relaxed); }
+  /// Cancelled when the server drains: this worker's child of `ServerState::drain`, so that
+  /// its accept loop, which polls the wait on every wake, waits on a Notify of its own rather
+  /// than contending with the other workers for one.
+  [[nodiscard]] const wakeful::CancellationToken& drain() const noexcept { return drain_; }
   /// True once the drain's grace is over (worker's thread): an idle connection then takes only
   /// what its client has already sent, and closes.
   [[nodiscard]] bool grace_over() const noexcept { return grace_over_; }
@@ -50,20 +53,15 @@ class Worker {
   /// request already sent, which is answered) and closes, and so does any that turns idle later.
   void end_grace() noexcept;
 
-  /// Tells the accept loop, from any thread, that the server is draining.
-  void notify_drain();
-
   /// The accept loop of this worker: owns `listeners` (one, usually) and every connection
   /// accepted from them, in the configured mode; ends once draining is over.
   wakeful::Async<void> run(std::vector<wakeful::net::TcpListener> listeners);
-
-  /// The waker of the accept loop (set by the loop, used on the worker's thread).
-  wakeful::Waker loop_waker;
 
  private:
   ServerState& state_;
   std::size_t index_;
   Router& router_;
+  wakeful::CancellationToken drain_;
   ConnectionEntry* connections_ = nullptr;
   bool grace_over_ = false;
 };

@@ -143,7 +143,9 @@ TEST_CASE("an idle keep-alive connection holds its task, its registration and it
       rt.io_context(0), wakeful::asio::ip::tcp::endpoint(wakeful::asio::ip::address_v4::loopback(), 0));
   REQUIRE(listener.ok());
   const std::uint16_t port = listener->local_endpoint()->port();
-  wakeful::JoinHandle<void> loop = rt.spawn(worker.run(std::move(*listener)));  // runs within block_on
+  std::vector<wakeful::net::TcpListener> listeners;
+  listeners.push_back(std::move(*listener));
+  wakeful::JoinHandle<void> loop = rt.spawn(worker.run(std::move(listeners)));  // runs within block_on
 
   std::vector<int> clients;
   clients.reserve(2 * connections);
@@ -195,8 +197,7 @@ TEST_CASE("an idle keep-alive connection holds its task, its registration and it
   for (const int fd : clients) {
     ::close(fd);
   }
-  state.draining.store(true);
-  worker.notify_drain();
+  state.drain.cancel();
   rt.block_on(std::move(loop));
   CHECK(state.open_connections.load() == 0);
 }

@@ -410,7 +410,7 @@ TEST_CASE("--max-requests closes the connection after that many") {
 TEST_CASE("draining: the next response says Connection: close, /healthz says 503") {
   SessionHarness h;
   CHECK(parse_responses(h.feed(get("/healthz"))).at(0).status == 200);
-  h.state().draining = true;
+  h.state().drain.cancel();
   const HttpResponse r = parse_responses(h.feed(get("/healthz"))).at(0);
   CHECK(r.status == 503);
   CHECK(r.closes());

@@ -21,7 +21,6 @@
 
 #include <llhttp.h>
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -33,6 +32,7 @@
 #include "output.hpp"
 #include "request.hpp"
 #include "response.hpp"
+#include "wakeful/sync/cancellation_token.hpp"
 
 namespace httpd {
 struct WorkerStats;
@@ -62,8 +62,8 @@ enum class SessionStatus {
 struct SessionOptions {
   const Limits* limits = nullptr;
   RequestHandler* handler = nullptr;
-  WorkerStats* stats = nullptr;                 ///< counts responses, if set
-  const std::atomic<bool>* draining = nullptr;  ///< when true, responses close the connection
+  WorkerStats* stats = nullptr;                          ///< counts responses, if set
+  const wakeful::CancellationToken* draining = nullptr;  ///< once cancelled, responses close the connection
   bool access_log = false;
   std::string peer;  ///< the client's address, for the access log
   /// Requests the connection answered before this session began (a connection makes a session
@@ -117,9 +117,7 @@ class Session {
   int count_framing(std::size_t length, int status) noexcept;
   void respond(Output& output, Response& response, bool head_only);
   void log_access(int status, std::uint64_t length);
-  [[nodiscard]] bool draining() const noexcept {
-    return options_.draining != nullptr && options_.draining->load(std::memory_order_relaxed);
-  }
+  [[nodiscard]] bool draining() const { return options_.draining != nullptr && options_.draining->is_cancelled(); }
 
   SessionOptions options_;
   llhttp_t parser_{};

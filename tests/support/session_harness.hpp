@@ -27,8 +27,8 @@ class SessionHarness {
   explicit SessionHarness(httpd::Config config = session_config())
       : state_(std::move(config)),
         router_(state_),
-        session_(httpd::http::SessionOptions{
-            &state_.config.limits, &router_, &state_.stats[0], &state_.draining, false, {}}),
+        session_(
+            httpd::http::SessionOptions{&state_.config.limits, &router_, &state_.stats[0], &state_.drain, false, {}}),
         input_(std::max<std::size_t>(std::size_t{16} * 1024, state_.config.limits.max_header_bytes + 1024)) {}
 
   /// Feeds `bytes`, `step` bytes at a time, processing after each piece as a connection would;
