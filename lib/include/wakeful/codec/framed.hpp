@@ -74,7 +74,7 @@ class Framed {
       }
       Poll<io::Result<std::size_t>> n = stream_.poll_read(cx, read_buffer_.prepare(read_chunk));
       if (n.is_pending()) {
-        return Pending;
+        return Poll<Item>(Pending);
       }
       if (!n->ok()) {
         done_ = true;
