@@ -10,7 +10,9 @@ set(expected
   "ping_pong,mpsc_cap1/1thread,2,10000,[0-9.]+,[0-9.]+,[0-9.]+,2.000,"
   "ping_pong,notify/1thread,2,10000,[0-9.]+,[0-9.]+,[0-9.]+,2.000,"
   "yield_many,yield_now/1thread,1,100000,[0-9.]+,[0-9.]+,[0-9.]+,1.000,"
-  "yield_many,self_wake_by_ref/1thread,1,100000,[0-9.]+,[0-9.]+,[0-9.]+,1.000,")
+  "yield_many,self_wake_by_ref/1thread,1,100000,[0-9.]+,[0-9.]+,[0-9.]+,1.000,"
+  "proxy_copy,copy_bidirectional/1thread,16777216,256,[0-9.]+,[0-9.]+,[0-9.]+,-,median_bytes_per_s="
+  "proxy_copy,copy_bidirectional/2threads,16777216,256,[0-9.]+,[0-9.]+,[0-9.]+,-,median_bytes_per_s=")
 foreach(row IN LISTS expected)
   if(NOT csv MATCHES "${row}")
     message(FATAL_ERROR "no row matching ${row} in:\n${csv}")

@@ -13,7 +13,7 @@ namespace {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: wakeful-micro <joinset_manual|joinset_tokio|spawn|pingpong|yield|timer|tcp|all>\n"
+               "usage: wakeful-micro <joinset_manual|joinset_tokio|spawn|pingpong|yield|timer|tcp|proxy|all>\n"
                "                     [--runs 5] [--warmup 1] [--quick] [--n N]\n"
                "                     [--rt 1thread|2threads] [--asio-locking per_socket|worker_thread_only]\n"
                "  the workloads of WORKLOADS.md implemented so far; CSV on stdout\n");
@@ -71,7 +71,8 @@ int main(int argc, char** argv) {
   }
   const bool all = workload == "all";
   if (!all && workload != "joinset_manual" && workload != "joinset_tokio" && workload != "spawn" &&
-      workload != "pingpong" && workload != "yield" && workload != "timer" && workload != "tcp") {
+      workload != "pingpong" && workload != "yield" && workload != "timer" && workload != "tcp" &&
+      workload != "proxy") {
     return usage();
   }
   wakeful::micro::print_header();
@@ -95,6 +96,9 @@ int main(int argc, char** argv) {
   }
   if (all || workload == "tcp") {
     wakeful::micro::tcp_bench(options);
+  }
+  if (all || workload == "proxy") {
+    wakeful::micro::proxy_bench(options);
   }
   return 0;
 }

@@ -59,5 +59,7 @@ void yield_bench(const Options& options);
 void timer_bench(const Options& options);
 /// 7. tcp_echo_loopback: 100 clients x 10,000 round trips of 64 bytes, on 1 and 2 threads.
 void tcp_bench(const Options& options);
+/// 12. proxy_copy: 1 GiB through a copy_bidirectional proxy to a counting sink, on 1 and 2 threads.
+void proxy_bench(const Options& options);
 
 }  // namespace wakeful::micro
