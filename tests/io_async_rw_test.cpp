@@ -235,8 +235,10 @@ Async<ProxyRun> run_proxy(std::vector<std::byte> up, std::vector<std::byte> down
 }  // namespace
 
 TEST_CASE("copy_bidirectional through a TCP proxy: exact byte counts each way") {
-  for (const auto& [up_size, down_size] :
+  for (const std::pair<std::size_t, std::size_t>& sizes :
        {std::pair<std::size_t, std::size_t>{0, 0}, {1, 0}, {0, 1}, {3'000'003, 17}, {5, 2'000'001}}) {
+    const std::size_t up_size = sizes.first;  // not a structured binding: CAPTURE is a lambda
+    const std::size_t down_size = sizes.second;
     CAPTURE(up_size);
     CAPTURE(down_size);
     Runtime rt(2);

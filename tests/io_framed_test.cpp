@@ -103,7 +103,7 @@ TEST_CASE("LengthDelimitedCodec: round trips in every header format") {
   LengthDelimitedCodec one_byte({.max_frame_length = 1000, .length_field_bytes = 1});
   io::ByteBuffer dst;
   CHECK(one_byte.encode(std::vector<std::byte>(256), dst).error() == io::stream_errc::frame_too_long);
-  CHECK(LengthDelimitedCodec().encode(std::vector<std::byte>(8 * 1024 * 1024 + 1), dst).error() ==
+  CHECK(LengthDelimitedCodec().encode(std::vector<std::byte>(std::size_t{8} * 1024 * 1024 + 1), dst).error() ==
         io::stream_errc::frame_too_long);
   CHECK(dst.empty());
   CHECK_THROWS_AS(LengthDelimitedCodec({.length_field_bytes = 9}), std::invalid_argument);
@@ -217,18 +217,18 @@ std::string header(std::uint32_t length) {
 TEST_CASE("a frame longer than the maximum is an error, and nothing is allocated for it") {
   // The peer claims 1 GiB and sends a little of it.
   const std::string wire = header(5) + "hello" + header(1U << 30U) + std::string(100, 'x');
-  Outcome outcome = frames_from_peer(wire, LengthDelimitedCodec({.max_frame_length = 64 * 1024}));
+  Outcome outcome = frames_from_peer(wire, LengthDelimitedCodec({.max_frame_length = std::size_t{64} * 1024}));
   REQUIRE(outcome.frames.size() == 1);
   CHECK(outcome.frames[0] == bytes_of("hello"));
   CHECK(outcome.error == io::stream_errc::frame_too_long);
-  CHECK(outcome.read_buffer_capacity < 64 * 1024);
+  CHECK(outcome.read_buffer_capacity < std::size_t{64} * 1024);
 
   // A line with no end: refused at the maximum, not buffered without bound.
   Outcome lines = frames_from_peer("ok\n" + std::string(200'000, 'y'), LinesCodec(1000));
   REQUIRE(lines.frames.size() == 1);
   CHECK(lines.frames[0] == "ok");
   CHECK(lines.error == io::stream_errc::frame_too_long);
-  CHECK(lines.read_buffer_capacity < 64 * 1024);
+  CHECK(lines.read_buffer_capacity < std::size_t{64} * 1024);
 }
 
 TEST_CASE("a peer that vanishes inside a frame: truncated_frame; between frames: the end") {

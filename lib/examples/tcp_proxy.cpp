@@ -97,7 +97,7 @@ Async<bool> client(tcp::endpoint proxy_at, int id, std::size_t size) {
 }
 
 Async<int> demo(int connections) {
-  constexpr std::size_t bytes_per_client = 64 * 1024;
+  constexpr std::size_t bytes_per_client = std::size_t{64} * 1024;
   TcpListener upstream = TcpListener::bind({wakeful::asio::ip::address_v4::loopback(), 0}).value();
   TcpListener front = TcpListener::bind({wakeful::asio::ip::address_v4::loopback(), 0}).value();
   const tcp::endpoint upstream_at = upstream.local_endpoint().value();

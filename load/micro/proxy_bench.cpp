@@ -18,7 +18,7 @@
 namespace wakeful::micro {
 namespace {
 
-constexpr std::size_t chunk = 64 * 1024;
+constexpr std::size_t chunk = std::size_t{64} * 1024;
 
 // Reads until EOF in 64 KiB reads, then writes the byte count back as 8 little-endian bytes.
 Async<void> sink(net::TcpListener listener) {

@@ -25,7 +25,7 @@ class MemoryStream {
  public:
   /// Two connected ends; each direction holds at most `capacity` bytes, and a read returns at
   /// most `max_read` bytes.
-  static std::pair<MemoryStream, MemoryStream> pair(std::size_t capacity = 64 * 1024,
+  static std::pair<MemoryStream, MemoryStream> pair(std::size_t capacity = std::size_t{64} * 1024,
                                                     std::size_t max_read = static_cast<std::size_t>(-1)) {
     auto a_to_b = std::make_shared<Pipe>(capacity);
     auto b_to_a = std::make_shared<Pipe>(capacity);

@@ -41,7 +41,7 @@ class Framed {
   class Close;
 
   /// The write buffer's size above which poll_ready writes it out.
-  static constexpr std::size_t backpressure_boundary = 8 * 1024;
+  static constexpr std::size_t backpressure_boundary = std::size_t{8} * 1024;
 
   /// Frames `stream` with `codec`.
   Framed(S stream, C codec) : stream_(std::move(stream)), codec_(std::move(codec)) {}
@@ -147,7 +147,7 @@ class Framed {
   S into_inner() && { return std::move(stream_); }
 
  private:
-  static constexpr std::size_t read_chunk = 8 * 1024;  // room offered to each read
+  static constexpr std::size_t read_chunk = std::size_t{8} * 1024;  // room offered to each read
 
   Poll<io::Result<void>> poll_write_buffer(Context& cx) {
     while (!write_buffer_.empty()) {

@@ -25,9 +25,9 @@ class LengthDelimitedCodec {
 
   /// The wire format and the limit.
   struct Options {
-    std::size_t max_frame_length = 8 * 1024 * 1024;  ///< the longest payload accepted (tokio's default)
-    std::size_t length_field_bytes = 4;              ///< the header's size: 1 to 8 bytes
-    std::endian byte_order = std::endian::big;       ///< the header's byte order (network order)
+    std::size_t max_frame_length = std::size_t{8} * 1024 * 1024;  ///< the longest payload accepted (tokio's default)
+    std::size_t length_field_bytes = 4;                           ///< the header's size: 1 to 8 bytes
+    std::endian byte_order = std::endian::big;                    ///< the header's byte order (network order)
   };
 
   /// The default format: 4-byte big-endian lengths, payloads up to 8 MiB.

@@ -114,7 +114,7 @@ class [[nodiscard]] ReadToEnd {
   }
 
  private:
-  static constexpr std::size_t min_chunk = 8 * 1024;
+  static constexpr std::size_t min_chunk = std::size_t{8} * 1024;
   R* reader_;
   std::vector<std::byte>* out_;
   std::size_t appended_ = 0;

@@ -28,7 +28,7 @@ template <AsyncRead R>
 class BufReader {
  public:
   /// The buffer size unless given: tokio's.
-  static constexpr std::size_t default_capacity = 8 * 1024;
+  static constexpr std::size_t default_capacity = std::size_t{8} * 1024;
 
   /// Reads from `inner` through a buffer of `capacity` bytes (at least 1).
   explicit BufReader(R inner, std::size_t capacity = default_capacity)

@@ -29,7 +29,7 @@ template <AsyncWrite W>
 class BufWriter {
  public:
   /// The buffer size unless given: tokio's.
-  static constexpr std::size_t default_capacity = 8 * 1024;
+  static constexpr std::size_t default_capacity = std::size_t{8} * 1024;
 
   /// Writes to `inner` through a buffer of `capacity` bytes (at least 1).
   explicit BufWriter(W inner, std::size_t capacity = default_capacity)

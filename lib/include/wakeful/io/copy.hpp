@@ -31,7 +31,7 @@ namespace detail {
 class CopyBuffer {
  public:
   /// The buffer's size: tokio's, so that proxies compare like for like.
-  static constexpr std::size_t capacity = 8 * 1024;
+  static constexpr std::size_t capacity = std::size_t{8} * 1024;
 
   /// Copies until the reader ends and the writer is flushed: the bytes copied, or the first
   /// error of either side.
