@@ -22,9 +22,11 @@ using test::MemoryStream;
 
 namespace {
 
-const std::string text = "first\r\nsecond line, a little longer than the buffers\n\nx\r\n\r\nlast without newline";
-const std::vector<std::string> expected_lines = {
-    "first", "second line, a little longer than the buffers", "", "x", "", "last without newline"};
+constexpr std::string_view text =
+    "first\r\nsecond line, a little longer than the buffers\n\nx\r\n\r\nlast without newline";
+std::vector<std::string> expected_lines() {
+  return {"first", "second line, a little longer than the buffers", "", "x", "", "last without newline"};
+}
 
 Async<void> send_text(MemoryStream stream, std::string data) {
   CHECK((co_await io::write_all(stream, net::as_bytes(data))).ok());
@@ -51,8 +53,8 @@ TEST_CASE("lines() finds every line whatever the buffer and read sizes") {
       CAPTURE(capacity);
       CAPTURE(max_read);
       auto [a, b] = MemoryStream::pair(16, max_read);
-      JoinHandle<void> writer = rt.spawn(send_text(std::move(a), text));
-      CHECK(rt.block_on(collect_lines(io::BufReader(std::move(b), capacity))) == expected_lines);
+      JoinHandle<void> writer = rt.spawn(send_text(std::move(a), std::string(text)));
+      CHECK(rt.block_on(collect_lines(io::BufReader(std::move(b), capacity))) == expected_lines());
       rt.block_on(std::move(writer));
     }
   }
@@ -157,7 +159,7 @@ TEST_CASE("lines over TCP loopback, sent in pieces that cut lines and CRLFs apar
     const int on = 1;
     (void)::setsockopt(socket.fd(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     for (std::size_t i = 0; i < text.size(); i += 3) {
-      const std::string piece = text.substr(i, 3);
+      const std::string_view piece = text.substr(i, 3);
       CHECK(socket.send_all(piece.data(), piece.size()));
     }
   });
@@ -171,7 +173,7 @@ TEST_CASE("lines over TCP loopback, sent in pieces that cut lines and CRLFs apar
     co_return out;
   }(std::move(listener)));
   peer.join();
-  CHECK(got == expected_lines);
+  CHECK(got == expected_lines());
 }
 
 TEST_SUITE_END();

@@ -113,7 +113,7 @@ TEST_CASE("reunite gives the stream back, and refuses halves of two streams") {
 
 namespace {
 
-constexpr std::size_t stress_bytes = 256 * 1024;
+constexpr std::size_t stress_bytes = std::size_t{256} * 1024;
 
 // How often the halves under stress had to wait: the test must make both park.
 std::atomic<std::uint64_t> reader_waits{0};
