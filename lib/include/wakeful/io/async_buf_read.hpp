@@ -74,6 +74,7 @@ Poll<Result<std::size_t>> poll_read_until(Context& cx, R& reader, std::byte deli
 template <AsyncBufRead R, class Out>
 class [[nodiscard]] ReadUntil {
  public:
+  /// Borrows `reader` and `out` (see io::read_until).
   ReadUntil(R& reader, std::byte delimiter, Out& out) noexcept : reader_(&reader), out_(&out), delimiter_(delimiter) {}
   /// The bytes appended, the delimiter included if one came (0 at the end of the stream); or
   /// the error (the bytes appended before it stay).

@@ -33,6 +33,7 @@ concept AsyncRead = requires(R& reader, Context& cx, std::span<std::byte> buffer
 template <AsyncRead R>
 class [[nodiscard]] Read {
  public:
+  /// Borrows `reader` and `buffer` (see io::read).
   Read(R& reader, std::span<std::byte> buffer) noexcept : reader_(&reader), buffer_(buffer) {}
   /// The byte count (0 at the end of the stream) or the error.
   Poll<Result<std::size_t>> poll(Context& cx) { return reader_->poll_read(cx, buffer_); }
@@ -53,6 +54,7 @@ Read<R> read(R& reader, std::span<std::byte> buffer) noexcept {
 template <AsyncRead R>
 class [[nodiscard]] ReadExact {
  public:
+  /// Borrows `reader` and `buffer` (see io::read_exact).
   ReadExact(R& reader, std::span<std::byte> buffer) noexcept : reader_(&reader), rest_(buffer) {}
   /// Success once the buffer is full; `asio::error::eof` when the stream ends before.
   Poll<Result<void>> poll(Context& cx) {
@@ -88,6 +90,7 @@ ReadExact<R> read_exact(R& reader, std::span<std::byte> buffer) noexcept {
 template <AsyncRead R>
 class [[nodiscard]] ReadToEnd {
  public:
+  /// Borrows `reader` and `out` (see io::read_to_end).
   ReadToEnd(R& reader, std::vector<std::byte>& out) noexcept : reader_(&reader), out_(&out) {}
   /// The bytes appended, once the stream has ended; or the first error (the bytes read before
   /// it stay appended).

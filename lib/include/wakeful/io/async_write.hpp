@@ -58,6 +58,7 @@ Poll<Result<std::size_t>> poll_write_vectored(W& writer, Context& cx, std::span<
 template <AsyncWrite W>
 class [[nodiscard]] Write {
  public:
+  /// Borrows `writer` and `data` (see io::write).
   Write(W& writer, std::span<const std::byte> data) noexcept : writer_(&writer), data_(data) {}
   /// The byte count or the error.
   Poll<Result<std::size_t>> poll(Context& cx) { return writer_->poll_write(cx, data_); }
@@ -78,6 +79,7 @@ Write<W> write(W& writer, std::span<const std::byte> data) noexcept {
 template <AsyncWrite W>
 class [[nodiscard]] WriteVectored {
  public:
+  /// Borrows `writer` and `buffers` (see io::write_vectored).
   WriteVectored(W& writer, std::span<const asio::const_buffer> buffers) noexcept
       : writer_(&writer), buffers_(buffers) {}
   /// The byte count or the error.
@@ -98,6 +100,7 @@ WriteVectored<W> write_vectored(W& writer, std::span<const asio::const_buffer> b
 template <AsyncWrite W>
 class [[nodiscard]] WriteAll {
  public:
+  /// Borrows `writer` and `data` (see io::write_all).
   WriteAll(W& writer, std::span<const std::byte> data) noexcept : writer_(&writer), rest_(data) {}
   /// Success once every byte is taken; stream_errc::write_zero if the writer takes none.
   Poll<Result<void>> poll(Context& cx) {
@@ -132,6 +135,7 @@ WriteAll<W> write_all(W& writer, std::span<const std::byte> data) noexcept {
 template <AsyncWrite W>
 class [[nodiscard]] Flush {
  public:
+  /// Borrows `writer`.
   explicit Flush(W& writer) noexcept : writer_(&writer) {}
   /// Success once the writer's buffers are written out.
   Poll<Result<void>> poll(Context& cx) { return writer_->poll_flush(cx); }
@@ -150,6 +154,7 @@ Flush<W> flush(W& writer) noexcept {
 template <AsyncWrite W>
 class [[nodiscard]] Shutdown {
  public:
+  /// Borrows `writer`.
   explicit Shutdown(W& writer) noexcept : writer_(&writer) {}
   /// Success once the writer is flushed and its stream ended.
   Poll<Result<void>> poll(Context& cx) { return writer_->poll_shutdown(cx); }

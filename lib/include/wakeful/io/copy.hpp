@@ -106,6 +106,7 @@ class CopyBuffer {
 template <AsyncRead R, AsyncWrite W>
 class [[nodiscard]] Copy {
  public:
+  /// Borrows both streams (see io::copy).
   Copy(R& reader, W& writer) noexcept : reader_(&reader), writer_(&writer) {}
   /// The bytes copied once the reader has ended and the writer is flushed, or the first error.
   Poll<Result<std::uint64_t>> poll(Context& cx) { return buffer_.poll_copy(cx, *reader_, *writer_); }
@@ -134,6 +135,7 @@ template <class A, class B>
 requires AsyncRead<A> && AsyncWrite<A> && AsyncRead<B> && AsyncWrite<B>
 class [[nodiscard]] CopyBidirectional {
  public:
+  /// Borrows both streams (see io::copy_bidirectional).
   CopyBidirectional(A& a, B& b) noexcept : a_(&a), b_(&b) {}
 
   /// The byte counts once both directions have ended, or the first error of either.

@@ -41,7 +41,8 @@ concept Splittable = AsyncRead<S> && AsyncWrite<S> && enable_split<S>;
 template <class S>
 class OwnedWriteHalf;
 
-/// The read half of a split stream: an AsyncRead. Movable, not copyable.
+/// The read half of a split stream: an AsyncRead. Movable, not copyable; a moved-from half may
+/// only be assigned to or destroyed.
 template <class S>
 class OwnedReadHalf {
  public:
@@ -68,11 +69,13 @@ class OwnedReadHalf {
 
 /// The write half of a split stream: an AsyncWrite. Movable, not copyable. Dropped without a
 /// shutdown, it shuts its direction down (one poll_shutdown with a no-op waker: for a socket,
-/// a plain shutdown(SHUT_WR)).
+/// a plain shutdown(SHUT_WR)). A moved-from half may only be assigned to or destroyed.
 template <class S>
 class OwnedWriteHalf {
  public:
+  /// Takes over `other`'s half.
   OwnedWriteHalf(OwnedWriteHalf&& other) noexcept = default;
+  /// Shuts this half down as a drop would, then takes over `other`'s.
   OwnedWriteHalf& operator=(OwnedWriteHalf&& other) noexcept {
     if (this != &other) {
       shut_down_on_drop();
@@ -83,6 +86,7 @@ class OwnedWriteHalf {
   }
   OwnedWriteHalf(const OwnedWriteHalf&) = delete;
   OwnedWriteHalf& operator=(const OwnedWriteHalf&) = delete;
+  /// Shuts the write direction down unless that was done (see the class comment).
   ~OwnedWriteHalf() { shut_down_on_drop(); }
 
   /// Writes to the stream (its poll_write).
