@@ -43,3 +43,13 @@ elseif(WAKEFUL_SANITIZER STREQUAL "thread")
 elseif(NOT WAKEFUL_SANITIZER STREQUAL "")
   message(FATAL_ERROR "WAKEFUL_SANITIZER must be empty, 'address' or 'thread', not '${WAKEFUL_SANITIZER}'")
 endif()
+
+# WAKEFUL_UNITY_BUILD compiles a target's sources in a few large units instead of one each: every
+# source includes Asio, so most of a unit's time is Asio's headers. The extra Asio flavours of CI
+# use it (they test behaviour, not header hygiene, which the main presets keep checking).
+option(WAKEFUL_UNITY_BUILD "Compile the library and the server in batches of 8 sources" OFF)
+function(wakeful_unity_build target)
+  if(WAKEFUL_UNITY_BUILD)
+    set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
+  endif()
+endfunction()

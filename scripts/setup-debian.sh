@@ -16,6 +16,8 @@ packages=(
   curl xz-utils ca-certificates
   # load tests and the side-by-side reference server
   wrk nginx-light
+  # the source checks run by the tests: API reference, format, lint
+  doxygen clang-format clang-tidy
 )
 if [ "${1:-}" = "--bench" ]; then
   # the Rust reference (offline, from Debian's crates), the comparison scripts, profilers

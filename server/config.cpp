@@ -76,8 +76,9 @@ An HTTP/1.1 server on the wakeful executor.
 
   --bind ADDRESS             address to listen on (default 0.0.0.0; :: for IPv6 and IPv4)
   --port PORT                port (default 8080; 0 picks a free one)
-  --reuse-port               share the port with processes that already listen on it (for
-                             a restart without downtime); without it a port in use is refused
+  --reuse-port               share the port with processes that already listen on it;
+                             without it a port in use is refused (to restart without downtime,
+                             hand the sockets over instead: SIGUSR2, or systemd, below)
   --threads N                workers, one thread each (default: one per hardware thread)
   --root DIR                 serve static files from DIR
   --static-prefix PATH       where they appear (default /static/; / serves them at the root)
@@ -94,6 +95,11 @@ An HTTP/1.1 server on the wakeful executor.
   --idle-timeout TIME        kept-alive connection without a request (default 60s)
   --write-timeout TIME       a response write that makes no progress (default 30s)
   --shutdown-timeout TIME    on SIGINT/SIGTERM, for in-flight requests (default 10s)
+  --drain-grace TIME         during the drain, how long a kept-alive connection may still send
+                             its next request (answered with Connection: close) before it is
+                             closed (default 1s)
+  --upgrade-binary PATH      what SIGUSR2 starts in place of this process, with the listening
+                             sockets handed over (default: the binary this process runs)
   --access-log               log every request
   --log-level LEVEL          error, warn, info or debug (default info)
   --help                     this text
@@ -101,6 +107,10 @@ An HTTP/1.1 server on the wakeful executor.
 
 SIZE is a number of bytes with an optional k or m; TIME is a number with ms, s or m (seconds by
 default).
+
+Signals: SIGINT or SIGTERM drains and exits (a second one stops at once). SIGUSR2 upgrades in
+place: the new process inherits the listening sockets, and once it serves, this one drains.
+Sockets passed by systemd (LISTEN_FDS, LISTEN_PID) are used instead of --bind and --port.
 )";
 }
 
@@ -217,6 +227,15 @@ Parsed parse_args(const std::vector<std::string_view>& args) {
       if (!parse_duration(value, config.shutdown_timeout)) {
         return bad("a duration such as 500ms or 10s");
       }
+    } else if (flag == "--drain-grace") {
+      if (!parse_duration(value, config.drain_grace)) {
+        return bad("a duration such as 500ms or 1s");
+      }
+    } else if (flag == "--upgrade-binary") {
+      if (value.empty()) {
+        return bad("a path to an executable");
+      }
+      config.upgrade_binary = std::string(value);
     } else if (flag == "--log-level") {
       if (!parse_log_level(value, config.log_level)) {
         return bad("error, warn, info or debug");

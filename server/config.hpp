@@ -46,6 +46,11 @@ struct Config {
   Mode mode = Mode::tasks;
   Limits limits;
   std::chrono::milliseconds shutdown_timeout{10'000};
+  /// During a drain, how long a kept-alive connection may wait for its next request (answered
+  /// with Connection: close) before it is closed.
+  std::chrono::milliseconds drain_grace{1'000};
+  /// The binary an upgrade (SIGUSR2) starts; empty: the path this process was started from.
+  std::string upgrade_binary;
   bool access_log = false;
   LogLevel log_level = LogLevel::info;
 };

@@ -7,8 +7,16 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <cerrno>
 #include <exception>
+#include <limits>
+#include <memory>
+#include <new>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "deadline.hpp"
 #include "http/input_buffer.hpp"
@@ -39,38 +47,40 @@ constexpr std::size_t sendfile_chunk = std::size_t{1024} * 1024;
 // Vectored writes gather at most this many pieces.
 constexpr std::size_t max_iovecs = 64;
 
-/// Reads some bytes into the input. While the connection is idle the read buffer is taken only
-/// once the socket has bytes, so an idle connection holds none. One future for both cases, so
-/// that the connection's coroutine frame holds one read in flight, not one per call site.
-class ReadSome {
+/// The first read of a busy period, which never waits: the socket was reported readable, but that
+/// may be stale (a socket starts readable; a read that filled the buffer leaves it so). The read
+/// buffer is taken only for the read and given back when nothing came, so an idle connection
+/// holds none. Ready with nullopt when the socket has nothing: the connection is idle again.
+class ReadNow {
  public:
-  ReadSome(net::TcpStream& stream, http::InputBuffer& input, bool idle) noexcept
-      : stream_(&stream), input_(&input), idle_(idle) {}
+  ReadNow(net::TcpStream& stream, http::InputBuffer& input) noexcept : stream_(&stream), input_(&input) {}
 
-  Poll<io::Result<std::size_t>> poll(Context& cx) {
-    if (!idle_) {
-      return stream_->poll_read(cx, input_->space());
-    }
-    // The buffer is taken once the socket is readable, and given back when it was not after all.
+  Poll<std::optional<io::Result<std::size_t>>> poll(Context& cx) {
     std::size_t offered = 0;
-    return stream_->try_io(
+    Poll<io::Result<std::size_t>> got = stream_->try_io(
         cx, io::Direction::read,
         [this, &offered] {
           const std::span<std::byte> space = input_->space();
           offered = space.size();
-          io::Result<std::size_t> got = stream_->try_read(space);
-          if (!got.ok() && got.error() == std::errc::operation_would_block) {
+          io::Result<std::size_t> result = stream_->try_read(space);
+          if (!result.ok() && result.error() == std::errc::operation_would_block) {
             input_->release();
           }
-          return got;
+          return result;
         },
-        [&offered](std::size_t got) { return io::ShortTransfer{offered}(got); });
+        [&offered](std::size_t moved) { return io::ShortTransfer{offered}(moved); });
+    if (got.is_ready()) {
+      return std::optional<io::Result<std::size_t>>(std::move(*got));
+    }
+    if (!wakeful::coop::has_budget_remaining()) {
+      return Pending;  // the budget is spent, not the socket: the task was woken to go on
+    }
+    return std::optional<io::Result<std::size_t>>();
   }
 
  private:
   net::TcpStream* stream_;
   http::InputBuffer* input_;
-  bool idle_;
 };
 
 /// Writes the whole output: vectored writes for bytes, sendfile for file ranges. Ready with
@@ -161,25 +171,66 @@ class Flush {
   std::optional<Clock::time_point> deadline_;
 };
 
-/// Links the connection into its worker for the drain, and counts it closed when it ends.
-class WorkerLink {
+/// What a request in flight needs besides the busy coroutine's own locals: the Session (llhttp),
+/// the read buffer and the output. Each worker keeps those its connections gave back when they
+/// went idle and hands them to the next that becomes busy, so that a request-response round
+/// allocates none of it (the output keeps its capacity in the pool, within a bound). The read
+/// buffer goes back to its own pool (InputBuffer) whenever it is empty.
+struct RequestState {
+  explicit RequestState(std::size_t input_capacity) noexcept : input(input_capacity) {}
+
+  std::optional<http::Session> session;  // made afresh for every busy period
+  http::InputBuffer input;
+  http::Output output;
+
+  /// A state taken from the calling thread's pool, given back when the lease ends.
+  class Lease;
+};
+
+class RequestState::Lease {
  public:
-  WorkerLink(Worker& worker, int fd) noexcept : worker_(worker) {
-    entry.fd = fd;
-    worker_.link(entry);
+  explicit Lease(std::size_t input_capacity) {
+    std::vector<std::unique_ptr<RequestState>>& free = pool();
+    if (!free.empty() && free.back()->input.capacity() == input_capacity) {
+      state_ = std::move(free.back());
+      free.pop_back();
+    } else {
+      state_ = std::make_unique<RequestState>(input_capacity);
+    }
   }
-  WorkerLink(const WorkerLink&) = delete;
-  WorkerLink& operator=(const WorkerLink&) = delete;
-  ~WorkerLink() {
-    worker_.unlink(entry);
-    worker_.stats().connections_closed.add();
-    worker_.state().open_connections.fetch_sub(1, std::memory_order_relaxed);
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  ~Lease() {
+    state_->session.reset();
+    state_->input.consume(state_->input.unread().size());
+    state_->input.release();
+    std::vector<std::unique_ptr<RequestState>>& free = pool();
+    if (!state_->output.empty() || free.size() >= max_pooled) {
+      return;  // unsent output dies with its connection; and the pool is bounded
+    }
+    if (state_->output.capacity_bytes() > max_kept_output) {
+      state_->output.release();
+    }
+    try {
+      free.push_back(std::move(state_));
+    } catch (const std::bad_alloc&) {
+    }
   }
 
-  ConnectionEntry entry;
+  RequestState* operator->() const noexcept { return state_.get(); }
 
  private:
-  Worker& worker_;
+  // As many as were ever busy at once, up to this many, per worker.
+  static constexpr std::size_t max_pooled = 256;
+  // An output that grew for a large response gives its memory back.
+  static constexpr std::size_t max_kept_output = std::size_t{8} * 1024;
+
+  static std::vector<std::unique_ptr<RequestState>>& pool() {
+    thread_local std::vector<std::unique_ptr<RequestState>> free;
+    return free;
+  }
+
+  std::unique_ptr<RequestState> state_;
 };
 
 // The time `bytes` of a body earn it: one second per body_min_rate bytes.
@@ -191,7 +242,14 @@ Clock::duration body_credit(std::size_t bytes, const Limits& limits) {
       std::chrono::duration<double>(static_cast<double>(bytes) / static_cast<double>(limits.body_min_rate)));
 }
 
-std::string endpoint_text(const asio::ip::tcp::endpoint& endpoint) {
+// The client's address for the access log, asked of the socket (an idle connection does not keep
+// it): "-" once the connection is gone.
+std::string peer_text(const net::TcpStream& stream) {
+  const io::Result<asio::ip::tcp::endpoint> peer = stream.peer_endpoint();
+  if (!peer.ok()) {
+    return "-";
+  }
+  const asio::ip::tcp::endpoint& endpoint = *peer;
   const asio::ip::address address = endpoint.address();
   const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
   return host + ":" + std::to_string(endpoint.port());
@@ -217,48 +275,131 @@ wakeful::Async<void> linger(net::TcpStream& stream, http::InputBuffer& input, wa
 
 }  // namespace
 
-wakeful::Async<void> serve_connection(net::Accepted accepted, Worker& worker) {
-  net::TcpStream& stream = accepted.stream;  // the parameter lives in the frame: no second copy
-  WorkerLink link(worker, stream.native_handle());
+Connection::Connection(net::Accepted accepted, Worker& worker) noexcept
+    : stream_(std::move(accepted.stream)),
+      worker_(&worker),
+      timer_(Clock::now() + worker.config().limits.header_timeout) {
+  (void)stream_.set_nodelay(true);  // responses are whole when written: no reason to hold them
+  idle_deadline_ = timer_.deadline();
+  entry_.fd = stream_.native_handle();
+  worker_->link(entry_);
+}
+
+Connection::Connection(Connection&& other) noexcept
+    : stream_(std::move(other.stream_)),
+      worker_(std::exchange(other.worker_, nullptr)),
+      timer_(std::move(other.timer_)),
+      busy_(std::move(other.busy_)),
+      idle_deadline_(other.idle_deadline_),
+      requests_(other.requests_) {
+  assert(busy_.is_done());  // moved before its first poll: no frame refers to `other` yet
+  if (worker_ != nullptr) {
+    entry_.fd = other.entry_.fd;
+    worker_->unlink(other.entry_);
+    worker_->link(entry_);
+  }
+}
+
+Connection::~Connection() {
+  if (worker_ == nullptr) {
+    return;  // moved from
+  }
+  busy_ = {};  // its frame refers to this connection
+  worker_->unlink(entry_);
+  worker_->stats().connections_closed.add();
+  worker_->state().open_connections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+Poll<void> Connection::poll(Context& cx) {
+  for (;;) {
+    if (!busy_.is_done()) {
+      Poll<BusyEnd> end = busy_.poll(cx);  // never throws: serve_requests catches
+      if (end.is_pending()) {
+        return Pending;
+      }
+      busy_ = {};  // the request state goes with the frame
+      if (*end == BusyEnd::close) {
+        return wakeful::Ready;
+      }
+      // Idle: the next request has idle_timeout to begin (the first one, header_timeout).
+      const Limits& limits = worker_->config().limits;
+      idle_deadline_ = Clock::now() + (requests_ == 0 ? limits.header_timeout : limits.idle_timeout);
+    }
+    if (worker_->grace_over()) {
+      // Draining, and the grace for a next request is over: shutting the read side makes the
+      // socket readable, so what the client sent already is still answered (with Connection:
+      // close) and then the read finds EOF. Worker::end_grace does this for the connections idle
+      // when the grace ends; this is for those that go idle after it.
+      (void)stream_.shutdown(asio::socket_base::shutdown_receive);
+    }
+    entry_.idle = true;
+    if (stream_.poll_read_ready(cx).is_pending()) {
+      if (idle_expired(cx)) {
+        return wakeful::Ready;  // idle too long: closed without a word (RFC 9112 section 9.6)
+      }
+      return Pending;
+    }
+    entry_.idle = false;
+    busy_ = serve_requests();
+  }
+}
+
+bool Connection::idle_expired(Context& cx) {
+  // The timer moves lazily, as in WithDeadline: a later deadline waits until it fires.
+  for (;;) {
+    if (timer_.deadline() > idle_deadline_) {
+      timer_.reset(idle_deadline_);
+    }
+    if (timer_.poll_unbudgeted(cx).is_pending()) {
+      return false;
+    }
+    if (Clock::now() >= idle_deadline_) {
+      return true;
+    }
+    timer_.reset(idle_deadline_);
+  }
+}
+
+wakeful::Async<Connection::BusyEnd> Connection::serve_requests() {
+  Worker& worker = *worker_;
   const Config& config = worker.config();
   const Limits& limits = config.limits;
   WorkerStats& stats = worker.stats();
   try {
-    (void)stream.set_nodelay(true);  // responses are whole when written: no reason to hold them
-    http::Session session(http::SessionOptions{&limits, &worker.router(), &stats, &worker.state().draining,
-                                               config.access_log,
-                                               config.access_log ? endpoint_text(accepted.peer) : std::string()});
-    http::InputBuffer input(worker.input_capacity());
-    http::Output output;
-    wakeful::time::Sleep timer(Clock::now() + limits.header_timeout);
-    Clock::time_point deadline = timer.deadline();  // for the request head, or body, under way
+    RequestState::Lease state(worker.input_capacity());
+    http::Session& session = state->session.emplace(
+        http::SessionOptions{&limits, &worker.router(), &stats, &worker.state().draining, config.access_log,
+                             config.access_log ? peer_text(stream_) : std::string(), requests_});
+    http::InputBuffer& input = state->input;
+    http::Output& output = state->output;
+    Clock::time_point deadline;  // for the request head, or body, under way: set by the first read
     bool flushed = true;
 
     for (;;) {
       const bool idle = session.idle(input);
-      Clock::time_point read_deadline = deadline;
+      std::optional<io::Result<std::size_t>> got;
       if (idle) {
-        input.release();
-        output.release();
-        if (worker.draining()) {
-          break;
+        if (worker.grace_over()) {
+          // As in Connection::poll: what the client sent already is answered, then EOF.
+          (void)stream_.shutdown(asio::socket_base::shutdown_receive);
         }
-        read_deadline = Clock::now() + (session.requests() == 0 ? limits.header_timeout : limits.idle_timeout);
-      } else if (input.space().empty()) {
-        break;  // cannot happen: the session refuses a head that fills the buffer
+        got = co_await ReadNow(stream_, input);
+        if (!got) {
+          requests_ = static_cast<std::uint32_t>(
+              std::min<std::size_t>(session.requests(), std::numeric_limits<std::uint32_t>::max()));
+          co_return BusyEnd::idle;  // nothing more to read: the frame goes, the connection waits
+        }
+      } else {
+        if (input.space().empty()) {
+          break;  // cannot happen: the session refuses a head that fills the buffer
+        }
+        got = co_await with_deadline(stream_.read(input.space()), timer_, deadline);
       }
-      link.entry.idle = idle;
-      const std::optional<io::Result<std::size_t>> got =
-          co_await with_deadline(ReadSome(stream, input, idle), timer, read_deadline);
-      link.entry.idle = false;
 
       const std::size_t answered = session.requests();
       http::SessionStatus status = http::SessionStatus::close;
       bool reading_body = false;  // this read brought bytes of a body
       if (!got) {
-        if (idle) {
-          break;  // idle too long: closed without a word (RFC 9112 section 9.6)
-        }
         session.timed_out(input, output);  // 408 if a request was under way
       } else {
         if (!got->ok() || **got == 0) {
@@ -276,7 +417,7 @@ wakeful::Async<void> serve_connection(net::Accepted accepted, Worker& worker) {
         status = session.process(input, output);
       }
       for (;;) {
-        flushed = co_await Flush(stream, output, timer, limits.write_timeout, stats);
+        flushed = co_await Flush(stream_, output, timer_, limits.write_timeout, stats);
         if (!flushed || status != http::SessionStatus::output_full) {
           break;
         }
@@ -300,11 +441,12 @@ wakeful::Async<void> serve_connection(net::Accepted accepted, Worker& worker) {
     }
 
     if (flushed && session.closing()) {
-      co_await linger(stream, input, timer, limits.header_timeout);
+      co_await linger(stream_, input, timer_, limits.header_timeout);
     }
   } catch (const std::exception& error) {
     log(LogLevel::warn, std::string("connection failed: ") + error.what());
   }
+  co_return BusyEnd::close;
 }
 
 }  // namespace httpd

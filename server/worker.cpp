@@ -2,16 +2,19 @@
 
 #include "worker.hpp"
 
+#include <linux/filter.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <array>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "connection.hpp"
+#include "deadline.hpp"
 #include "log.hpp"
 #include "wakeful/runtime/runtime.hpp"
 #include "wakeful/task/futures_unordered.hpp"
@@ -29,8 +32,14 @@ using wakeful::Pending;
 using wakeful::Poll;
 namespace net = wakeful::net;
 
-// Connections accepted per poll of the loop before it lets them run.
+// Connections accepted per listener and poll of the loop before it lets them run.
 constexpr int accept_batch = 64;
+
+// How long a draining listener that refuses new handshakes stays open, so that the handshakes
+// under way when it began to refuse complete and are accepted: each needs the client's last
+// ACK, one round trip after the SYN it answered. Clients whose SYN was dropped retransmit it a
+// second later, by when the listener is closed.
+constexpr auto listener_settle = std::chrono::milliseconds(200);
 
 // The answer to a connection over --max-connections.
 constexpr std::string_view over_capacity_body = "Service Unavailable\n";
@@ -77,7 +86,7 @@ void log_accept_stalls(std::uint64_t count) {
 /// Each connection a task of its own, tracked by a JoinSet (tokio's JoinSet).
 class TaskSet {
  public:
-  void push(Async<void> connection) { set_.spawn(std::move(connection)); }
+  void push(Connection connection) { set_.spawn(std::move(connection)); }
   Poll<bool> poll_next(Context& cx) {
     auto next = set_.poll_join_next(cx);  // rethrows what a task threw, or its cancellation
     if (next.is_pending()) {
@@ -98,7 +107,10 @@ class TaskSet {
 template <class Children>
 class ChildSet {
  public:
-  void push(Async<void> connection) { set_.push(std::move(connection)); }
+  template <class Child>
+  void push(Child connection) {
+    set_.push(std::move(connection));
+  }
   Poll<bool> poll_next(Context& cx) {
     auto next = set_.poll_next(cx);
     if (next.is_pending()) {
@@ -114,24 +126,71 @@ class ChildSet {
   Children set_;
 };
 
-using InlineSet = ChildSet<wakeful::FuturesUnordered<Async<void>>>;
-using NaiveSet = ChildSet<wakeful::PollAll<Async<void>>>;
+/// A Connection on a heap block of its own, for PollAll, which moves its children around as it
+/// compacts them (a Connection stays where it was first polled).
+class BoxedConnection {
+ public:
+  explicit BoxedConnection(Connection connection) : connection_(std::make_unique<Connection>(std::move(connection))) {}
+  Poll<void> poll(Context& cx) { return connection_->poll(cx); }
+
+ private:
+  std::unique_ptr<Connection> connection_;
+};
+
+using InlineSet = ChildSet<wakeful::FuturesUnordered<Connection>>;
+using NaiveSet = ChildSet<wakeful::PollAll<BoxedConnection>>;
+
+/// Drops every TCP segment that opens a connection (SYN without ACK) before `listener` sees it:
+/// the kernel starts no new handshake on it, while those under way complete and queue. A client
+/// retransmits its SYN (after a second, first) and finds a closed port by then, or the process
+/// that shares the port. Filters are inherited by accepted sockets: harmless there, as an
+/// established connection receives no such segment. False when the filter cannot be attached.
+bool refuse_new_handshakes(const net::TcpListener& listener) noexcept {
+  // Classic BPF on a TCP socket sees the segment from its TCP header: byte 13 holds the flags.
+  std::array<sock_filter, 5> code{{
+      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 13),           // NOLINT(hicpp-signed-bitwise)
+      BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x12),        // SYN | ACK; NOLINT(hicpp-signed-bitwise)
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x02, 0, 1),  // SYN alone? NOLINT(hicpp-signed-bitwise)
+      BPF_STMT(BPF_RET | BPF_K, 0),                     // drop; NOLINT(hicpp-signed-bitwise)
+      BPF_STMT(BPF_RET | BPF_K, 0xffff'ffff),           // keep the whole segment; NOLINT(hicpp-signed-bitwise)
+  }};
+  const sock_fprog program{static_cast<unsigned short>(code.size()), code.data()};
+  return ::setsockopt(listener.native_handle(), SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof program) == 0;
+}
 
 /// Accepts connections and drives them through `Set` until the drain is over.
+///
+/// The drain, in order: (1) the listeners stop taking new connections. When this process holds
+/// them alone, closing them would reset every connection the kernel queued in the meantime, so
+/// they first refuse new handshakes (refuse_new_handshakes) and are closed only once the
+/// handshakes under way had time to complete (listener_settle) and the queue is empty; each
+/// connection taken from it is answered with Connection: close. When another process holds them
+/// too (systemd, or the process this one upgraded into), that one takes the queue: they close
+/// at once. (2) From then on, for --drain-grace, a kept-alive connection may still send its next
+/// request, which is answered with Connection: close; then the idle ones close (end_grace).
+/// (3) The loop ends once every connection is done, or at --shutdown-timeout, which cuts them.
 template <class Set>
 class AcceptLoop {
  public:
-  AcceptLoop(Worker& worker, net::TcpListener listener) : worker_(&worker), listener_(std::move(listener)) {}
+  AcceptLoop(Worker& worker, std::vector<net::TcpListener> listeners)
+      : worker_(&worker), listeners_(std::move(listeners)) {}
 
   Poll<void> poll(Context& cx) {
     if (!worker_->loop_waker.will_wake(cx.waker())) {
       worker_->loop_waker = cx.waker();
     }
-    if (!draining_ && worker_->draining()) {
+    if (!draining_ && worker_->state().draining.load(std::memory_order_acquire)) {
       begin_drain();
     }
-    if (listener_) {
-      accept(cx);
+    if (!listeners_.empty()) {
+      const bool queues_empty = accept(cx);
+      if (draining_ && queues_empty && settle_->poll_unbudgeted(cx).is_ready()) {
+        close_listeners();
+      }
+    }
+    if (grace_ && grace_->poll_unbudgeted(cx).is_ready()) {
+      grace_.reset();
+      worker_->end_grace();
     }
     reap(cx);
     worker_->stats().publish(set_.metrics());
@@ -142,10 +201,11 @@ class AcceptLoop {
       log(LogLevel::warn,
           "worker " + std::to_string(worker_->index()) + ": shutdown timeout, closing " + "the connections still open");
       aborted_ = true;
+      listeners_.clear();
       set_.abort();
       reap(cx);
     }
-    if (set_.is_empty()) {
+    if (set_.is_empty() && listeners_.empty()) {
       worker_->loop_waker = wakeful::Waker();
       return wakeful::Ready;
     }
@@ -153,12 +213,24 @@ class AcceptLoop {
   }
 
  private:
-  void accept(Context& cx) {
+  // Accepts from every listener, a batch at most from each: true when they all had nothing more.
+  bool accept(Context& cx) {
+    bool all_empty = true;
+    for (net::TcpListener& listener : listeners_) {
+      all_empty = accept_from(listener, cx) && all_empty;
+    }
+    note_backoffs();
+    if (!all_empty) {
+      cx.waker().wake_by_ref();  // more may be waiting: let the connections run first
+    }
+    return all_empty;
+  }
+
+  bool accept_from(net::TcpListener& listener, Context& cx) {
     for (int accepted = 0; accepted < accept_batch; ++accepted) {
-      Poll<wakeful::io::Result<net::Accepted>> next = listener_->poll_accept(cx);
+      Poll<wakeful::io::Result<net::Accepted>> next = listener.poll_accept(cx);
       if (next.is_pending()) {
-        note_backoffs();
-        return;
+        return true;
       }
       if (!next->ok()) {
         // Out of descriptors is handled by the listener's back-off; anything else is the
@@ -168,7 +240,7 @@ class AcceptLoop {
       }
       admit(std::move(**next));
     }
-    cx.waker().wake_by_ref();  // more may be waiting: let the connections run first
+    return false;
   }
 
   void admit(net::Accepted accepted) {
@@ -185,13 +257,16 @@ class AcceptLoop {
       return;  // `accepted` closes the socket as it goes
     }
     stats.connections_accepted.add();
-    set_.push(serve_connection(std::move(accepted), *worker_));
+    set_.push(Connection(std::move(accepted), *worker_));
   }
 
-  // Out of descriptors, the listener backs off (and retries); each back-off is counted and
+  // Out of descriptors, the listeners back off (and retry); each back-off is counted and
   // logged, at most once a second.
   void note_backoffs() {
-    const std::uint64_t backoffs = listener_->backoffs();
+    std::uint64_t backoffs = closed_backoffs_;
+    for (const net::TcpListener& listener : listeners_) {
+      backoffs += listener.backoffs();
+    }
     if (backoffs == seen_backoffs_) {
       return;
     }
@@ -217,18 +292,39 @@ class AcceptLoop {
 
   void begin_drain() {
     draining_ = true;
-    listener_.reset();  // no more connections: the kernel refuses new ones from now on
-    deadline_.emplace(wakeful::time::Clock::now() + worker_->state().config.shutdown_timeout);
-    worker_->close_idle_connections();
+    const Clock::time_point now = Clock::now();
+    deadline_.emplace(now + worker_->config().shutdown_timeout);
+    if (worker_->state().listeners_kept.load(std::memory_order_relaxed)) {  // ordered by `draining`
+      close_listeners();
+      return;
+    }
+    for (const net::TcpListener& listener : listeners_) {
+      if (!refuse_new_handshakes(listener)) {
+        log(LogLevel::warn, "cannot stop new connections before closing a listener (SO_ATTACH_FILTER): " +
+                                wakeful::io::last_error().message() + "; connections that arrive meanwhile are reset");
+      }
+    }
+    settle_.emplace(now + listener_settle);
+  }
+
+  void close_listeners() {
+    for (const net::TcpListener& listener : listeners_) {
+      closed_backoffs_ += listener.backoffs();
+    }
+    listeners_.clear();
+    grace_.emplace(Clock::now() + worker_->config().drain_grace);
   }
 
   Worker* worker_;
-  std::optional<net::TcpListener> listener_;
+  std::vector<net::TcpListener> listeners_;
   Set set_;
   bool draining_ = false;
   bool aborted_ = false;
   std::uint64_t seen_backoffs_ = 0;
-  std::optional<wakeful::time::Sleep> deadline_;
+  std::uint64_t closed_backoffs_ = 0;
+  std::optional<wakeful::time::Sleep> settle_;    // until the listeners may close
+  std::optional<wakeful::time::Sleep> grace_;     // until idle connections close
+  std::optional<wakeful::time::Sleep> deadline_;  // until every connection is cut
 };
 
 }  // namespace
@@ -260,7 +356,8 @@ void Worker::unlink(ConnectionEntry& entry) noexcept {
   entry.next = nullptr;
 }
 
-void Worker::close_idle_connections() noexcept {
+void Worker::end_grace() noexcept {
+  grace_over_ = true;
   // Shutting down the read side makes the reactor report the socket readable; the connection's
   // read then returns what the client already sent (answered, with Connection: close) or EOF.
   for (ConnectionEntry* entry = connections_; entry != nullptr; entry = entry->next) {
@@ -283,16 +380,16 @@ void Worker::notify_drain() {
   asio::post(state_.runtime->io_context(index_), [this] { loop_waker.wake_by_ref(); });
 }
 
-Async<void> Worker::run(net::TcpListener listener) {
+Async<void> Worker::run(std::vector<net::TcpListener> listeners) {
   switch (config().mode) {
     case Mode::tasks:
-      co_await AcceptLoop<TaskSet>(*this, std::move(listener));
+      co_await AcceptLoop<TaskSet>(*this, std::move(listeners));
       break;
     case Mode::inline_:
-      co_await AcceptLoop<InlineSet>(*this, std::move(listener));
+      co_await AcceptLoop<InlineSet>(*this, std::move(listeners));
       break;
     case Mode::naive:
-      co_await AcceptLoop<NaiveSet>(*this, std::move(listener));
+      co_await AcceptLoop<NaiveSet>(*this, std::move(listeners));
       break;
   }
 }

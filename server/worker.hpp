@@ -3,6 +3,7 @@
 // and what they share.
 
 #include <cstddef>
+#include <vector>
 
 #include "router.hpp"
 #include "server_asio.hpp"
@@ -35,6 +36,9 @@ class Worker {
   [[nodiscard]] Router& router() noexcept { return router_; }
   [[nodiscard]] std::size_t index() const noexcept { return index_; }
   [[nodiscard]] bool draining() const noexcept { return state_.draining.load(std::memory_order_relaxed); }
+  /// True once the drain's grace is over (worker's thread): an idle connection then takes only
+  /// what its client has already sent, and closes.
+  [[nodiscard]] bool grace_over() const noexcept { return grace_over_; }
 
   /// The size of a connection's read buffer: room for the largest head allowed, at least 16 KiB.
   [[nodiscard]] std::size_t input_capacity() const noexcept;
@@ -42,16 +46,16 @@ class Worker {
   // Called on the worker's thread only.
   void link(ConnectionEntry& entry) noexcept;
   void unlink(ConnectionEntry& entry) noexcept;
-  /// Ends the wait of every idle connection: each reads EOF (or a request already sent, which
-  /// is answered) and closes.
-  void close_idle_connections() noexcept;
+  /// Ends the drain's grace: the wait of every idle connection ends, each reads EOF (or a
+  /// request already sent, which is answered) and closes, and so does any that turns idle later.
+  void end_grace() noexcept;
 
   /// Tells the accept loop, from any thread, that the server is draining.
   void notify_drain();
 
-  /// The accept loop of this worker: owns `listener` and every connection accepted from it, in
-  /// the configured mode; ends once draining is over.
-  wakeful::Async<void> run(wakeful::net::TcpListener listener);
+  /// The accept loop of this worker: owns `listeners` (one, usually) and every connection
+  /// accepted from them, in the configured mode; ends once draining is over.
+  wakeful::Async<void> run(std::vector<wakeful::net::TcpListener> listeners);
 
   /// The waker of the accept loop (set by the loop, used on the worker's thread).
   wakeful::Waker loop_waker;
@@ -61,6 +65,7 @@ class Worker {
   std::size_t index_;
   Router& router_;
   ConnectionEntry* connections_ = nullptr;
+  bool grace_over_ = false;
 };
 
 /// Logs the connections refused and the accept back-offs counted since their last lines, if

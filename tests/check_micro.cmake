@@ -11,6 +11,11 @@ set(expected
   "ping_pong,notify/1thread,2,10000,[0-9.]+,[0-9.]+,[0-9.]+,2.000,"
   "yield_many,yield_now/1thread,1,100000,[0-9.]+,[0-9.]+,[0-9.]+,1.000,"
   "yield_many,self_wake_by_ref/1thread,1,100000,[0-9.]+,[0-9.]+,[0-9.]+,1.000,"
+  "semaphore,one_permit_16tasks/1thread,16,16000,[0-9.]+,[0-9.]+,[0-9.]+,-,"
+  "semaphore,one_permit_16tasks/2threads,16,16000,[0-9.]+,[0-9.]+,[0-9.]+,-,"
+  "broadcast,16rx/1thread,1000,16000,[0-9.]+,[0-9.]+,[0-9.]+,-,"
+  "broadcast,16rx/2threads,1000,16000,[0-9.]+,[0-9.]+,[0-9.]+,-,"
+  "udp_pingpong,udp_64B/1thread,1000,1000,[0-9.]+,[0-9.]+,[0-9.]+,-,op=one round trip"
   "proxy_copy,copy_bidirectional/1thread,16777216,256,[0-9.]+,[0-9.]+,[0-9.]+,-,median_bytes_per_s="
   "proxy_copy,copy_bidirectional/2threads,16777216,256,[0-9.]+,[0-9.]+,[0-9.]+,-,median_bytes_per_s=")
 foreach(row IN LISTS expected)

@@ -1,12 +1,15 @@
 // Out of descriptors: accept backs off instead of spinning or failing, and accepts again once a
-// descriptor is free. This program lowers its own RLIMIT_NOFILE, so it runs as its own process.
+// descriptor is free (TcpListener and UnixListener). This program lowers its own RLIMIT_NOFILE, so it runs as its own
+// process.
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <string>
 #include <vector>
 
 #include "support/counted.hpp"
@@ -53,6 +56,45 @@ TEST_CASE("accept backs off on EMFILE and recovers when descriptors free up") {
   CHECK(polls_while_starved < 50);  // a back-off of 5 ms doubling, not a busy loop
 
   ::close(fillers.back());  // one descriptor free: the next retry succeeds
+  fillers.pop_back();
+  CHECK(block_on(acceptor));
+  for (int fd : fillers) {
+    ::close(fd);
+  }
+  ::close(client);
+}
+
+TEST_CASE("a Unix listener backs off on EMFILE too") {
+  Runtime rt(1);
+  const std::string name = "wakeful-test-emfile-" + std::to_string(::getpid());
+  const net::UnixAddress address = net::UnixAddress::abstract(name).value();
+  net::UnixListener listener = rt.block_on(
+      [](net::UnixAddress at) -> Async<net::UnixListener> { co_return net::UnixListener::bind(at).value(); }(address));
+
+  rlimit limit{};
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  limit.rlim_cur = 128;
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &limit) == 0);
+  const int client = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(client >= 0);
+  std::vector<int> fillers;
+  for (;;) {
+    const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      break;
+    }
+    fillers.push_back(fd);
+  }
+  REQUIRE(::connect(client, address.data(), address.size()) == 0);
+
+  JoinHandle<bool> acceptor = rt.spawn([](net::UnixListener& l) -> Async<bool> {
+    io::Result<net::UnixAccepted> accepted = co_await l.accept();
+    co_return accepted.ok();
+  }(listener));
+  REQUIRE(test::eventually([&] { return listener.backoffs() >= 2; }));
+  CHECK_FALSE(acceptor.is_finished());
+
+  ::close(fillers.back());
   fillers.pop_back();
   CHECK(block_on(acceptor));
   for (int fd : fillers) {

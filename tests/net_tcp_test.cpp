@@ -2,6 +2,7 @@
 // wait is in flight, resets, half-closes, EOF, broken pipes, connect errors and timeouts.
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 
@@ -472,6 +473,50 @@ TEST_CASE("a listener is a stream of connections") {
     co_return count;
   }());
   CHECK(accepted == 3);
+}
+
+TEST_CASE("a listening socket made elsewhere is adopted; other descriptors are refused and closed") {
+  // A blocking listener with a connection already queued, as systemd or a parent process hands it over.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  const asio::ip::tcp::endpoint any = loopback();
+  REQUIRE(::bind(fd, any.data(), static_cast<socklen_t>(any.size())) == 0);
+  REQUIRE(::listen(fd, 8) == 0);
+  asio::ip::tcp::endpoint endpoint;
+  auto length = static_cast<socklen_t>(endpoint.capacity());
+  REQUIRE(::getsockname(fd, endpoint.data(), &length) == 0);
+  endpoint.resize(length);
+  PlainSocket queued(endpoint);
+  REQUIRE(queued.send_all("hi", 2));
+  Runtime rt(1);
+  const std::string got = rt.block_on([](int descriptor) -> Async<std::string> {
+    TcpListener listener = TcpListener::from_descriptor(current_io_context(), descriptor).value();
+    CHECK((::fcntl(descriptor, F_GETFL) & O_NONBLOCK) != 0);
+    CHECK((::fcntl(descriptor, F_GETFD) & FD_CLOEXEC) != 0);
+    net::Accepted accepted = (co_await listener.accept()).value();
+    std::array<std::byte, 2> in{};
+    (void)(co_await accepted.stream.read_exact(in)).value();
+    co_return std::string(reinterpret_cast<const char*>(in.data()), in.size());  // NOLINT
+  }(fd));
+  CHECK(got == "hi");
+  CHECK(::fcntl(fd, F_GETFD) == -1);  // the listener closed it when dropped
+
+  const auto refused = [&rt](int descriptor) {
+    return rt.block_on([](int d) -> Async<std::error_code> {
+      co_return TcpListener::from_descriptor(current_io_context(), d).error();
+    }(descriptor));
+  };
+  int pipe_fds[2];
+  REQUIRE(::pipe(pipe_fds) == 0);
+  CHECK(refused(pipe_fds[0]) == std::errc::not_a_socket);
+  CHECK(::fcntl(pipe_fds[0], F_GETFD) == -1);
+  ::close(pipe_fds[1]);
+  const int unbound = ::socket(AF_INET, SOCK_STREAM, 0);  // not listening
+  CHECK(refused(unbound) == std::errc::invalid_argument);
+  CHECK(::fcntl(unbound, F_GETFD) == -1);
+  const int datagram = ::socket(AF_INET, SOCK_DGRAM, 0);
+  CHECK(refused(datagram) == std::errc::invalid_argument);
+  CHECK(refused(-1) == std::errc::bad_file_descriptor);
 }
 
 TEST_CASE("I/O objects outside a worker report it") {

@@ -174,6 +174,23 @@ TEST_CASE("a kept-alive connection idle past --idle-timeout is closed, and a sil
   }
 }
 
+TEST_CASE("--max-requests counts the requests of a connection across its idle waits") {
+  // The request state of a connection exists only while a request is in flight; the count of
+  // requests answered must outlive it.
+  for (const std::string& mode : httpd_modes()) {
+    CAPTURE(mode);
+    HttpdProcess server(flags(mode, {"--max-requests", "3"}));
+    HttpClient client(server.port());
+    for (int i = 1; i <= 3; ++i) {
+      CAPTURE(i);
+      const std::optional<HttpResponse> response = client.request(get("/plaintext"));  // one at a time
+      REQUIRE(response);
+      CHECK(response->closes() == (i == 3));
+    }
+    CHECK(client.closed_within(3s));
+  }
+}
+
 TEST_CASE("a request that comes with the client's FIN is answered, and the connection closed at once") {
   for (const std::string& mode : httpd_modes()) {
     CAPTURE(mode);

@@ -8,7 +8,9 @@
 #include <vector>
 
 #include "support/counted.hpp"
+#include "support/counting_waker.hpp"
 #include "wakeful/async.hpp"
+#include "wakeful/coop.hpp"
 #include "wakeful/future/ready.hpp"
 #include "wakeful/future/yield_now.hpp"
 #include "wakeful/runtime/runtime.hpp"
@@ -159,6 +161,54 @@ TEST_CASE("abort_all cancels every task, shutdown waits for them, dropping the s
   }(lifetimes));
   CHECK(test::eventually([&] { return lifetimes.alive() == 0; }));
   CHECK(finished.load() == 0);
+}
+
+TEST_CASE("try_join_next leaves the waker of the task awaiting join_next in place") {
+  Runtime rt(1);
+  const int wakes = rt.block_on([]() -> Async<int> {
+    JoinSet<int> set;
+    std::vector<oneshot::Sender<int>> senders = spawn_gated(set, 1);
+    co_await yield_now();  // the task parks on its channel
+    // One poll of a task that awaits join_next (in a select, say) and also tries try_join_next.
+    test::CountingWaker parent;
+    {
+      const Waker waker = parent.waker();
+      Context cx(waker);
+      CHECK(set.poll_join_next(cx).is_pending());
+      CHECK(!set.try_join_next().has_value());
+    }
+    const int before = parent.wakes();  // poll_join_next may have woken it to yield
+    (void)senders[0].send(0);
+    // The task completes at its next poll; its completion must reach `parent`.
+    for (int i = 0; i < 100 && parent.wakes() == before; ++i) {
+      co_await yield_now();
+    }
+    const int seen = parent.wakes() - before;
+    CHECK(set.try_join_next() == std::optional<int>(0));
+    co_return seen;
+  }());
+  CHECK(wakes == 1);
+}
+
+TEST_CASE("try_join_next finds a ready output when the cooperative budget is spent") {
+  Runtime rt(1);
+  const std::optional<int> out = rt.block_on([]() -> Async<std::optional<int>> {
+    JoinSet<int> set;
+    JoinHandle<int> handle = spawn(ready(5));
+    for (int i = 0; i < 100 && !handle.is_finished(); ++i) {
+      co_await yield_now();
+    }
+    CHECK(handle.is_finished());
+    set.push(std::move(handle));
+    std::optional<int> found;
+    {
+      const coop::BudgetScope spent(0);
+      found = set.try_join_next();
+      CHECK(!coop::has_budget_remaining());  // and it spent none
+    }
+    co_return found;
+  }());
+  CHECK(out == std::optional<int>(5));
 }
 
 TEST_SUITE_END();

@@ -1,6 +1,7 @@
-// A spawned coroutine's task lives in the room in front of its frame (detail/task_room.hpp):
-// whichever way the task ends, the frame and the task are each destroyed once, and the block is
-// freed once, after both. AddressSanitizer and ThreadSanitizer check the memory side.
+// A coroutine that spawn(fn, args...) makes has its task in the room in front of its frame
+// (detail/task_room.hpp): whichever way the task ends, the frame and the task are each destroyed
+// once, and the block is freed once, after both. A coroutine made otherwise has no room and is
+// spawned with its task apart. AddressSanitizer and ThreadSanitizer check the memory side.
 
 #include <doctest/doctest.h>
 
@@ -19,6 +20,7 @@
 #include "wakeful/block_on.hpp"
 #include "wakeful/future/poll_fn.hpp"
 #include "wakeful/runtime/runtime.hpp"
+#include "wakeful/task/join_set.hpp"
 #include "wakeful/task/spawn.hpp"
 
 using namespace wakeful;  // NOLINT(google-build-using-namespace)
@@ -48,7 +50,7 @@ TEST_CASE("a spawned coroutine's output outlives its frame") {
   Runtime rt(1);
   Lifetimes lifetimes;
   auto gate = std::make_shared<Gate>();
-  JoinHandle<std::string> handle = rt.spawn(wait_then_greet(gate, Tracked(lifetimes, 7)));
+  JoinHandle<std::string> handle = rt.spawn(wait_then_greet, gate, Tracked(lifetimes, 7));
   REQUIRE(test::eventually([&] { return gate->was_polled(); }));
   gate->open();
   REQUIRE(test::eventually([&] { return handle.is_finished(); }));
@@ -72,7 +74,7 @@ TEST_CASE("a spawned coroutine aborted before its first poll destroys its frame 
       return Ready;
     }));
     REQUIRE(test::eventually([&] { return occupied.load(); }));
-    JoinHandle<std::string> handle = rt.spawn(wait_then_greet(gate, Tracked(lifetimes, 1)));
+    JoinHandle<std::string> handle = rt.spawn(wait_then_greet, gate, Tracked(lifetimes, 1));
     handle.abort();
     release = true;
     CHECK_THROWS_AS(block_on(std::move(handle)), TaskCancelled);
@@ -88,7 +90,7 @@ TEST_CASE("a coroutine stranded by shutdown is destroyed with its task, and a wa
   JoinHandle<std::string> handle;
   {
     Runtime rt(1);
-    handle = rt.spawn(wait_then_greet(gate, Tracked(lifetimes, 2)));
+    handle = rt.spawn(wait_then_greet, gate, Tracked(lifetimes, 2));
     REQUIRE(test::eventually([&] { return gate->was_polled(); }));
   }
   CHECK(lifetimes.alive() == 0);
@@ -141,12 +143,54 @@ TEST_CASE("spawning an empty Async reports the misuse through its JoinHandle") {
   CHECK(block_on(rt.spawn(std::move(moved))) == std::string(64, 'a') + "6");
 }
 
+TEST_CASE("a coroutine made within spawn's call but not spawned frees its room with its frame") {
+  Runtime rt(1);
+  auto gate = std::make_shared<Gate>();
+  gate->open();
+  Lifetimes lifetimes;
+  // The first frame made in the call gets the room; it is dropped, and the coroutine returned
+  // is spawned with its task apart.
+  JoinHandle<std::string> handle = rt.spawn(
+      [&lifetimes](std::shared_ptr<Gate> g) {
+        { Async<std::string> first = wait_then_greet(g, Tracked(lifetimes, 8)); }
+        return wait_then_greet(std::move(g), Tracked(lifetimes, 9));
+      },
+      gate);
+  CHECK(block_on(std::move(handle)) == std::string(64, 'a') + "9");
+  // And a spawned coroutine made before the call that asks for a room has none to give.
+  Async<std::string> made_before = wait_then_greet(gate, Tracked(lifetimes, 10));
+  handle = rt.spawn([&made_before] { return std::move(made_before); });
+  CHECK(block_on(std::move(handle)) == std::string(64, 'a') + "10");
+  CHECK(lifetimes.alive() == 0);
+}
+
+TEST_CASE("JoinSet::spawn(fn, args...) runs the coroutine it makes in the room of its frame") {
+  Runtime rt(1);
+  auto gate = std::make_shared<Gate>();
+  gate->open();
+  Lifetimes lifetimes;
+  auto collect = [](std::shared_ptr<Gate> g, Lifetimes& l) -> Async<std::size_t> {
+    JoinSet<std::string> set;
+    for (int i = 0; i < 10; ++i) {
+      set.spawn(wait_then_greet, g, Tracked(l, i));
+    }
+    std::size_t joined = 0;
+    while (auto greeting = co_await set.join_next()) {
+      CHECK(greeting->starts_with(std::string(64, 'a')));
+      ++joined;
+    }
+    co_return joined;
+  };
+  CHECK(rt.block_on(collect(gate, lifetimes)) == 10);
+  CHECK(lifetimes.alive() == 0);
+}
+
 TEST_CASE("a coroutine with an over-aligned output is spawned apart from its frame") {
   Runtime rt(1);
   auto make = [](std::uint64_t v) -> Async<OverAligned> { co_return OverAligned{v * 3}; };
   std::vector<JoinHandle<OverAligned>> handles;
   for (std::uint64_t i = 0; i < 100; ++i) {
-    handles.push_back(rt.spawn(make(i)));
+    handles.push_back(rt.spawn(make, i));
   }
   for (std::uint64_t i = 0; i < 100; ++i) {
     CHECK(block_on(std::move(handles[i])).value == i * 3);
@@ -164,7 +208,7 @@ TEST_CASE("coroutines spawned from many threads onto other workers all complete 
   for (std::size_t t = 0; t < handles.size(); ++t) {
     spawners.emplace_back([&, t] {
       for (int i = 0; i < per_thread; ++i) {
-        handles[t].push_back(rt.spawn(wait_then_greet(gate, Tracked(lifetimes, i))));
+        handles[t].push_back(rt.spawn(wait_then_greet, gate, Tracked(lifetimes, i)));
       }
     });
   }

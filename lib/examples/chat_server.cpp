@@ -96,11 +96,11 @@ Async<int> serve(unsigned short port) {
   std::printf("listening on 127.0.0.1:%u\n", listener->local_endpoint().value().port());
   std::fflush(stdout);
   auto [events, events_rx] = wakeful::mpsc::channel<Event>(256);
-  wakeful::spawn(hub(std::move(events_rx))).detach();
+  wakeful::spawn(hub, std::move(events_rx)).detach();
   for (int next_id = 1;; ++next_id) {
     auto accepted = co_await listener->accept();
     if (accepted) {
-      wakeful::spawn(client(next_id, std::move(accepted->stream), events)).detach();
+      wakeful::spawn(client, next_id, std::move(accepted->stream), events).detach();
     }
   }
 }

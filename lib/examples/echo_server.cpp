@@ -42,7 +42,7 @@ Async<int> serve(unsigned short port) {
   for (;;) {
     auto accepted = co_await listener->accept();
     if (accepted) {
-      wakeful::spawn(echo(std::move(accepted->stream))).detach();  // runs on this worker
+      wakeful::spawn(echo, std::move(accepted->stream)).detach();  // runs on this worker
     }
   }
 }

@@ -30,7 +30,7 @@ struct Countdown {
 
 Async<int> run() {
   auto [tx, rx] = mpsc::channel<int>(16);  // bounded: senders wait while it is full
-  JoinHandle<int> summer = spawn(sum_jobs(std::move(rx)));
+  JoinHandle<int> summer = spawn(sum_jobs, std::move(rx));
   for (int i = 1; i <= 100; ++i) {
     (void)co_await tx.send(i);  // std::nullopt: delivered
   }

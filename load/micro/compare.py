@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Runs wakeful-micro and the Rust reference side by side and prints the ratios.
 
-    load/micro/compare.py [--rounds 3] [--quick] [--n N[,N...]] [--simultaneous [--self]] [workload ...]
+    load/micro/compare.py [--rounds 3] [--quick] [--n N[,N...]] [--rt 1thread|2threads]... [--simultaneous [--self]]
+                          [--reference PATH] [workload ...]
 
-Builds wakeful-micro (release preset) and the reference in ../shared/reference/rust-micro
-(tokio 1.24 and futures 0.3 from Debian's crates, offline), then runs each workload alternately,
-reference then wakeful, for several rounds, with the malloc settings of WORKLOADS.md for both.
+Builds wakeful-micro (release preset) and the Rust reference, rust-micro (load/micro/rust: tokio
+1.24 and futures 0.3 from Debian's crates, offline, into build/rust-micro), then runs each workload
+of load/micro/WORKLOADS.md alternately, reference then wakeful, for several rounds, with the malloc
+settings of WORKLOADS.md for both. --reference PATH runs another build of the reference instead
+(one with the same command line and CSV), and builds no Rust.
 Each program run reports the median of its own measured runs; the table shows the median of
 those medians over the rounds, and the ratio wakeful / reference (below 1: wakeful is faster).
 Results go to stdout and to load/results/micro-<time>.{csv,md}. With --n, the join-set workloads
@@ -36,26 +39,31 @@ import sys
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-REFERENCE = ROOT.parent / "shared" / "reference" / "rust-micro"
+RUST_PACKAGE = ROOT / "load" / "micro" / "rust"
 WAKEFUL = ROOT / "build" / "release" / "load" / "micro" / "wakeful-micro"
-CARGO_TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", "/tmp/rust-micro-target"))
-REFERENCE_BIN = CARGO_TARGET / "release" / "anchors-micro"
+CARGO_TARGET = ROOT / "build" / "rust-micro"
+REFERENCE = CARGO_TARGET / "release" / "rust-micro"
 MALLOC_ENV = {
     "MALLOC_TRIM_THRESHOLD_": "4294967295",
     "MALLOC_TOP_PAD_": "1073741824",
     "MALLOC_MMAP_THRESHOLD_": "33554432",
 }
-WORKLOADS = ["joinset_manual", "joinset_tokio", "spawn", "pingpong", "yield", "timer", "tcp", "proxy"]
+WORKLOADS = ["joinset_manual", "joinset_tokio", "spawn", "pingpong", "yield", "timer", "tcp", "semaphore", "broadcast",
+             "udp", "proxy"]
 # wakeful's runtime flavour -> the reference's flavours it is compared with (first = primary).
 FLAVOURS = {"1thread": ["ct_enable_all", "ct_no_drivers"], "2threads": ["mt2_enable_all"]}
 
 
-def build():
+def build(rust):
     subprocess.run([str(ROOT / "scripts" / "setup-debian.sh"), "--bench"], check=True)
     subprocess.run(["cmake", "--preset", "release"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     subprocess.run(["cmake", "--build", "--preset", "release", "--target", "wakeful-micro"], cwd=ROOT, check=True)
-    env = dict(os.environ, CARGO_TARGET_DIR=str(CARGO_TARGET))
-    subprocess.run(["cargo", "build", "--release", "--locked", "--offline"], cwd=REFERENCE, env=env, check=True)
+    if rust:
+        # In the package's directory, whose .cargo/config.toml points cargo at Debian's crates;
+        # the target directory is set here too, so that no CARGO_TARGET_DIR of the caller's moves it.
+        env = dict(os.environ, CARGO_TARGET_DIR=str(CARGO_TARGET))
+        subprocess.run(["cargo", "build", "--release", "--locked", "--offline"], cwd=RUST_PACKAGE, env=env,
+                       check=True)
 
 
 def command(binary, workload, quick, n=None, flavour=None):
@@ -67,9 +75,9 @@ def rows_of(output):
     return list(csv.DictReader(io.StringIO(output)))
 
 
-def run(binary, workload, quick, n=None):
+def run(binary, workload, quick, n=None, flavour=None):
     env = dict(os.environ, **MALLOC_ENV)
-    out = subprocess.run(command(binary, workload, quick, n), env=env, check=True, capture_output=True,
+    out = subprocess.run(command(binary, workload, quick, n, flavour), env=env, check=True, capture_output=True,
                          text=True).stdout
     return rows_of(out)
 
@@ -103,7 +111,8 @@ def reference_name(variant):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("workloads", nargs="*", default=WORKLOADS)
+    parser.add_argument("workloads", nargs="*", default=WORKLOADS, metavar="workload",
+                        help=f"any of {', '.join(WORKLOADS)} (default: all)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test, not a measurement")
     parser.add_argument("--no-build", action="store_true")
@@ -114,9 +123,17 @@ def main():
                         help="with --simultaneous: wakeful against itself (an A/A run)")
     parser.add_argument("--wakeful", action="append", default=[], metavar="[LABEL=]PATH",
                         help="a wakeful-micro to run (repeat for several builds; default: the release preset's)")
+    parser.add_argument("--rt", action="append", choices=sorted(FLAVOURS), default=[],
+                        help="only this wakeful runtime (repeatable), against the reference's first flavour for it")
     parser.add_argument("--results", type=pathlib.Path, default=ROOT / "load" / "results",
                         help="where the CSV and Markdown tables go")
+    parser.add_argument("--reference", type=pathlib.Path, metavar="PATH",
+                        help="the reference program to run (default: build and run load/micro/rust)")
     args = parser.parse_args()
+    unknown = [w for w in args.workloads if w not in WORKLOADS]
+    if unknown:
+        parser.error(f"unknown workload {', '.join(unknown)}: choose from {', '.join(WORKLOADS)}")
+    reference_bin = args.reference or REFERENCE
     if args.against_self and not args.simultaneous:
         parser.error("--self goes with --simultaneous")
     builds = []  # (label, path)
@@ -130,7 +147,7 @@ def main():
         parser.error("--simultaneous needs two CPUs")
     sizes = [int(n) for n in args.n.split(",") if n] or [None]
     if not args.no_build:
-        build()
+        build(rust=args.reference is None and not args.against_self)
 
     # (side, workload, variant, N) -> medians over rounds; also polls per op
     medians = {}
@@ -149,7 +166,7 @@ def main():
                 if args.simultaneous:
                     for label, binary in builds:
                         reference = (command(binary, workload, args.quick, n, "1thread") if args.against_self
-                                     else command(REFERENCE_BIN, workload, args.quick, n, "ct_enable_all"))
+                                     else command(reference_bin, workload, args.quick, n, "ct_enable_all"))
                         ours = command(binary, workload, args.quick, n, "1thread")
                         order = cpus if round_no % 2 == 0 else cpus[::-1]
                         print(f"# {workload}{size} round {round_no + 1}/{args.rounds}: both at once "
@@ -160,9 +177,12 @@ def main():
                         record(("reference", label), reference_rows)
                         record(label, our_rows)
                     continue
-                for side, binary in [("reference", REFERENCE_BIN)] + builds:
-                    print(f"# {workload}{size} round {round_no + 1}/{args.rounds}: {side}", file=sys.stderr, flush=True)
-                    record(side, run(binary, workload, args.quick, n))
+                for flavour in args.rt or [None]:
+                    ref_flavour = FLAVOURS[flavour][0] if flavour else None
+                    for side, binary in [("reference", reference_bin)] + builds:
+                        print(f"# {workload}{size} {flavour or 'every runtime'} round {round_no + 1}/{args.rounds}: "
+                              f"{side}", file=sys.stderr, flush=True)
+                        record(side, run(binary, workload, args.quick, n, ref_flavour if side == "reference" else flavour))
 
     labels = [label for label, _ in builds]
     rows = []

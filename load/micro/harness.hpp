@@ -1,5 +1,5 @@
 #pragma once
-// The measuring rules of ../shared/WORKLOADS.md, mirrored from the Rust reference's common.rs:
+// The measuring rules of WORKLOADS.md, as the Rust reference (rust/src/harness.rs) applies them:
 // SplitMix64 from seed 42, warm-up runs discarded, the median of the measured runs' ns per op,
 // and the same CSV columns.
 

@@ -1,6 +1,6 @@
-// wakeful-micro: the executor micro-benchmarks of ../shared/WORKLOADS.md, with the command line
-// and CSV output of the Rust reference (../shared/reference/rust-micro) so the two can be run
-// side by side (load/micro/compare.py).
+// wakeful-micro: the executor micro-benchmarks of WORKLOADS.md, with the command line and CSV
+// output of the Rust reference (rust/, rust-micro) so the two can be run side by side
+// (load/micro/compare.py).
 
 #include <cstdio>
 #include <cstdlib>
@@ -13,7 +13,8 @@ namespace {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: wakeful-micro <joinset_manual|joinset_tokio|spawn|pingpong|yield|timer|tcp|proxy|all>\n"
+               "usage: wakeful-micro "
+               "<joinset_manual|joinset_tokio|spawn|pingpong|yield|timer|tcp|semaphore|broadcast|udp|proxy|all>\n"
                "                     [--runs 5] [--warmup 1] [--quick] [--n N]\n"
                "                     [--rt 1thread|2threads] [--asio-locking per_socket|worker_thread_only]\n"
                "  the workloads of WORKLOADS.md implemented so far; CSV on stdout\n");
@@ -53,6 +54,9 @@ int main(int argc, char** argv) {
       }
     } else if (std::strcmp(argv[i], "--rt") == 0 && i + 1 < argc) {
       options.only_runtime = argv[++i];
+      if (options.only_runtime != "1thread" && options.only_runtime != "2threads") {
+        return usage();  // an unknown runtime would otherwise run nothing and succeed
+      }
     } else if (std::strcmp(argv[i], "--asio-locking") == 0 && i + 1 < argc) {
       const std::string locking = argv[++i];
       if (locking == "per_socket") {
@@ -72,7 +76,7 @@ int main(int argc, char** argv) {
   const bool all = workload == "all";
   if (!all && workload != "joinset_manual" && workload != "joinset_tokio" && workload != "spawn" &&
       workload != "pingpong" && workload != "yield" && workload != "timer" && workload != "tcp" &&
-      workload != "proxy") {
+      workload != "semaphore" && workload != "broadcast" && workload != "udp" && workload != "proxy") {
     return usage();
   }
   wakeful::micro::print_header();
@@ -96,6 +100,15 @@ int main(int argc, char** argv) {
   }
   if (all || workload == "tcp") {
     wakeful::micro::tcp_bench(options);
+  }
+  if (all || workload == "semaphore") {
+    wakeful::micro::semaphore_bench(options);
+  }
+  if (all || workload == "broadcast") {
+    wakeful::micro::broadcast_bench(options);
+  }
+  if (all || workload == "udp") {
+    wakeful::micro::udp_bench(options);
   }
   if (all || workload == "proxy") {
     wakeful::micro::proxy_bench(options);

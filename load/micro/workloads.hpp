@@ -1,5 +1,5 @@
 #pragma once
-// The workloads of ../shared/WORKLOADS.md that wakeful-micro implements.
+// The workloads of WORKLOADS.md that wakeful-micro implements.
 
 #include <cstddef>
 #include <string>
@@ -59,6 +59,12 @@ void yield_bench(const Options& options);
 void timer_bench(const Options& options);
 /// 7. tcp_echo_loopback: 100 clients x 10,000 round trips of 64 bytes, on 1 and 2 threads.
 void tcp_bench(const Options& options);
+/// 8. semaphore: one permit, 16 tasks each acquiring, yielding and releasing K times.
+void semaphore_bench(const Options& options);
+/// 9. broadcast: one sender, 16 receivers, M values through a channel of capacity M.
+void broadcast_bench(const Options& options);
+/// 11. udp_pingpong: 100,000 round trips of a 64-byte datagram between two sockets, on 1 thread.
+void udp_bench(const Options& options);
 /// 12. proxy_copy: 1 GiB through a copy_bidirectional proxy to a counting sink, on 1 and 2 threads.
 void proxy_bench(const Options& options);
 

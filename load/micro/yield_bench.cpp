@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "self_wake_yield.hpp"
 #include "wakeful/async.hpp"
 #include "wakeful/future/yield_now.hpp"
 #include "wakeful/runtime/runtime.hpp"
@@ -9,22 +10,6 @@
 
 namespace wakeful::micro {
 namespace {
-
-// The reference's hand-written yield: wake by reference, Pending once.
-class SelfWakeYield {
- public:
-  Poll<void> poll(Context& cx) {
-    if (yielded_) {
-      return Ready;
-    }
-    yielded_ = true;
-    cx.waker().wake_by_ref();
-    return Pending;
-  }
-
- private:
-  bool yielded_ = false;
-};
 
 Async<Sample> yield_library(std::uint64_t m) {
   const std::uint64_t p0 = task_polls;

@@ -47,6 +47,10 @@ class Output {
 
   [[nodiscard]] bool empty() const noexcept { return pieces_.empty(); }
   [[nodiscard]] std::size_t size() const noexcept { return pending_; }
+  /// The memory kept for owned bytes and pieces, in bytes.
+  [[nodiscard]] std::size_t capacity_bytes() const noexcept {
+    return owned_capacity_ + pieces_.capacity() * sizeof(Piece);
+  }
 
   /// The first piece, or nullptr.
   [[nodiscard]] const Piece* front() const noexcept { return pieces_.empty() ? nullptr : &pieces_[first_]; }

@@ -65,7 +65,7 @@ const llhttp_settings_t* Session::settings() noexcept {
   return &callbacks;
 }
 
-Session::Session(SessionOptions options) : options_(std::move(options)) {
+Session::Session(SessionOptions options) : options_(std::move(options)), requests_(options_.requests) {
   llhttp_init(&parser_, HTTP_REQUEST, settings());
   parser_.data = this;
 }

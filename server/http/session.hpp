@@ -66,6 +66,10 @@ struct SessionOptions {
   const std::atomic<bool>* draining = nullptr;  ///< when true, responses close the connection
   bool access_log = false;
   std::string peer;  ///< the client's address, for the access log
+  /// Requests the connection answered before this session began (a connection makes a session
+  /// for each busy period, so that an idle connection holds no parser): counts against
+  /// max_requests_per_connection.
+  std::size_t requests = 0;
 };
 
 class Session {

@@ -8,10 +8,12 @@
 
 namespace wakeful::test {
 inline thread_local std::size_t allocations_on_this_thread = 0;
+inline thread_local std::size_t bytes_allocated_on_this_thread = 0;  // asked for, never decreasing
 }  // namespace wakeful::test
 
 void* operator new(std::size_t size) {
   ++wakeful::test::allocations_on_this_thread;
+  wakeful::test::bytes_allocated_on_this_thread += size;
   if (void* p = std::malloc(size == 0 ? 1 : size)) {
     return p;
   }
@@ -19,6 +21,7 @@ void* operator new(std::size_t size) {
 }
 void* operator new(std::size_t size, std::align_val_t align) {
   ++wakeful::test::allocations_on_this_thread;
+  wakeful::test::bytes_allocated_on_this_thread += size;
   if (void* p = std::aligned_alloc(static_cast<std::size_t>(align), (size + static_cast<std::size_t>(align) - 1) &
                                                                         ~(static_cast<std::size_t>(align) - 1))) {
     return p;

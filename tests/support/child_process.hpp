@@ -101,6 +101,23 @@ class ChildProcess {
     return {all, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
   }
 
+  /// Waits for the program to exit, without reading its output (which programs it started may
+  /// still write to the same pipe): its exit status, or -1 when killed or still running after
+  /// `timeout` (then it is stopped).
+  int wait_exit(std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+    int status = 0;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (::waitpid(pid_, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        stop();
+        return -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
   /// Sends `signal` to the program.
   void signal(int signal) const noexcept {
     if (pid_ > 0) {

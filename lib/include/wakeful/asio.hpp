@@ -12,6 +12,7 @@
 #if WAKEFUL_ASIO_IS_BOOST
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/basic_datagram_socket.hpp>
 #include <boost/asio/basic_socket.hpp>
 #include <boost/asio/basic_stream_socket.hpp>
 #include <boost/asio/buffer.hpp>
@@ -23,7 +24,12 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/multicast.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/ip/unicast.hpp>
+#include <boost/asio/local/datagram_protocol.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/query.hpp>
@@ -34,6 +40,7 @@
 #else
 #include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
+#include <asio/basic_datagram_socket.hpp>
 #include <asio/basic_socket.hpp>
 #include <asio/basic_stream_socket.hpp>
 #include <asio/buffer.hpp>
@@ -46,7 +53,12 @@
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/address.hpp>
+#include <asio/ip/multicast.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/ip/udp.hpp>
+#include <asio/ip/unicast.hpp>
+#include <asio/local/datagram_protocol.hpp>
+#include <asio/local/stream_protocol.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/post.hpp>
 #include <asio/query.hpp>

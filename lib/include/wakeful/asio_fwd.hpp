@@ -15,6 +15,9 @@ class io_context;
 }  // namespace asio
 #endif
 
+// The alias is described on the API reference's main page: Doxygen takes `namespace asio = ::asio`
+// for a recursive alias, so it does not read it.
+/// \cond
 namespace wakeful {
 
 #if WAKEFUL_ASIO_IS_BOOST
@@ -26,3 +29,4 @@ namespace asio = ::asio;
 #endif
 
 }  // namespace wakeful
+/// \endcond

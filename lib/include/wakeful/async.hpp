@@ -17,8 +17,9 @@
 // Only Futures can be awaited: an awaitable that resumes the coroutine by itself, from some
 // other thread or callback, would bypass the waker and break the model.
 //
-// Each frame is allocated with room in front of it for the task that would run it, so spawning
-// a coroutine costs no allocation beyond its frame (detail/task_room.hpp).
+// A frame made by spawn(fn, args...) is allocated with room in front of it for the task that
+// runs it, so spawning a coroutine that way costs no allocation beyond its frame; a frame that is
+// awaited, block_on'd or spawned after it was made carries no such room (detail/task_room.hpp).
 
 #include <cassert>
 #include <coroutine>
@@ -148,22 +149,24 @@ void FutureAwaiter<F>::await_suspend(std::coroutine_handle<> /*unused*/) noexcep
   promise_.awaited_poll_ = &FutureAwaiter::repoll;
 }
 
-/// Where an Async<T> frame is allocated: behind room for the TaskCell that would run it.
+/// Where an Async<T> frame is allocated: behind room for the TaskCell that would run it when
+/// spawn(fn, args...) asks for one, on its own otherwise (detail/task_room.hpp).
 template <class T>
 class AsyncFrameAllocation {
  public:
   static void* operator new(std::size_t frame_size) {
-    using Room = TaskRoom<TaskCell<Async<T>>>;
+    using Room = TaskRoom<TaskCell<Async<T>>>;  // named here, where Async<T> is complete
     if constexpr (Room::available) {
       return Room::allocate_frame(frame_size);
     } else {
       return ::operator new(frame_size);
     }
   }
-  static void operator delete(void* frame) noexcept {
+  // Sized: the frame's size is where its tag is.
+  static void operator delete(void* frame, std::size_t frame_size) noexcept {
     using Room = TaskRoom<TaskCell<Async<T>>>;
     if constexpr (Room::available) {
-      Room::deallocate_frame(frame);
+      Room::deallocate_frame(frame, frame_size);
     } else {
       ::operator delete(frame);
     }
@@ -191,7 +194,7 @@ class AsyncPromise<void> : public AsyncPromiseBase, public AsyncFrameAllocation<
 };
 
 template <class T>
-void* adopt_task_room(Async<T>& async) noexcept;
+void* adopt_task_room(Async<T>& async, const RoomRequest& request) noexcept;
 
 }  // namespace detail
 
@@ -201,10 +204,17 @@ void* adopt_task_room(Async<T>& async) noexcept;
 template <class T>
 class [[nodiscard]] Async {
  public:
+  /// The coroutine's promise: makes a function returning Async<T> a coroutine.
   using promise_type = detail::AsyncPromise<T>;
+  /// The handle of the coroutine this Async owns.
   using handle_type = std::coroutine_handle<promise_type>;
 
+  /// An empty Async, like a moved-from one: is_done() is true, and polling it throws
+  /// std::logic_error. A place to keep a coroutine that is not always there.
+  Async() noexcept = default;
+  /// Takes the coroutine; `other` is left empty.
   Async(Async&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+  /// Destroys the coroutine held (if any) and takes `other`'s.
   Async& operator=(Async&& other) noexcept {
     if (this != &other) {
       reset();
@@ -246,7 +256,7 @@ class [[nodiscard]] Async {
 
  private:
   friend promise_type;
-  friend void* detail::adopt_task_room<T>(Async& async) noexcept;
+  friend void* detail::adopt_task_room<T>(Async& async, const detail::RoomRequest& request) noexcept;
   explicit Async(handle_type handle) noexcept : handle_(handle) {}
 
   void reset() noexcept {
@@ -255,7 +265,7 @@ class [[nodiscard]] Async {
     }
   }
 
-  handle_type handle_;
+  handle_type handle_{};
 };
 
 namespace detail {
@@ -268,17 +278,22 @@ inline Async<void> AsyncPromise<void>::get_return_object() noexcept {
 }
 
 /// Hands the frame's block to the task about to be built in its room; returns that room, or
-/// nullptr when there is none (an empty Async, or an output too aligned for the room).
+/// nullptr when the frame has none that `request` granted (an empty Async, another frame, or an
+/// output too aligned for the room).
 template <class T>
-void* adopt_task_room(Async<T>& async) noexcept {
+void* adopt_task_room(Async<T>& async, const RoomRequest& request) noexcept {
   using Room = TaskRoom<TaskCell<Async<T>>>;
   if constexpr (Room::available) {
-    if (async.handle_) {
-      return Room::adopt(async.handle_.address());
-    }
+    return Room::adopt(async.handle_.address(), request);
+  } else {
+    return nullptr;
   }
-  return nullptr;
 }
+
+/// The room a spawn(fn, args...) of a coroutine of output T asks for; 0 when it cannot have one.
+template <class T>
+inline constexpr std::size_t task_room_prefix =
+    TaskRoom<TaskCell<Async<T>>>::available ? TaskRoom<TaskCell<Async<T>>>::prefix : 0;
 
 template <class F>
 inline constexpr bool is_async_v = false;

@@ -41,6 +41,7 @@ class [[nodiscard]] Poll {
   static_assert(std::is_object_v<T>, "Poll<T> holds an object type (or void)");
 
  public:
+  /// The type of the value when ready.
   using value_type = T;
 
   /// A pending result.
@@ -106,6 +107,7 @@ class [[nodiscard]] Poll {
 template <>
 class [[nodiscard]] Poll<void> {
  public:
+  /// No value: Poll<void> only says ready or pending.
   using value_type = void;
 
   /// A pending result.

@@ -30,6 +30,7 @@ using item_of = typename decltype(std::declval<S&>().poll_next(std::declval<Cont
 template <Stream S>
 class [[nodiscard]] Next {
  public:
+  /// Borrows `stream` until the future completes or is dropped.
   explicit Next(S& stream) noexcept : stream_(&stream) {}
   /// Polls the stream once.
   Poll<std::optional<item_of<S>>> poll(Context& cx) { return stream_->poll_next(cx); }

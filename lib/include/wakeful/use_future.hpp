@@ -331,7 +331,8 @@ class [[nodiscard]] AsioFuture<void(Args...), Initiation, InitArgs...> {
     state->waker = cx.waker();
     std::apply(
         [&state](auto&& initiation, auto&&... args) {
-          std::move(initiation)(AsioHandler<State, Args...>(state), std::forward<decltype(args)>(args)...);
+          std::forward<decltype(initiation)>(initiation)(AsioHandler<State, Args...>(state),
+                                                         std::forward<decltype(args)>(args)...);
         },
         std::move(*start_));
     start_.reset();
@@ -362,7 +363,9 @@ class [[nodiscard]] AsioFuture<void(Args...), Initiation, InitArgs...> {
 }  // namespace detail
 }  // namespace wakeful
 
-/// Makes wakeful::use_future a completion token for every Asio operation.
+/// \cond
+// Makes wakeful::use_future a completion token for every Asio operation (outside the API
+// reference: Doxygen cannot place a specialisation of an Asio template).
 template <class... Args>
 struct wakeful::asio::async_result<wakeful::use_future_t, void(Args...)> {
   template <class Initiation, class... InitArgs>
@@ -371,3 +374,4 @@ struct wakeful::asio::async_result<wakeful::use_future_t, void(Args...)> {
         std::forward<Initiation>(initiation), std::forward<InitArgs>(args)...);
   }
 };
+/// \endcond

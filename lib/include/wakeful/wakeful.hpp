@@ -15,9 +15,15 @@
 #include "wakeful/poll.hpp"                    // IWYU pragma: export
 #include "wakeful/runtime/metrics.hpp"         // IWYU pragma: export
 #include "wakeful/runtime/runtime.hpp"         // IWYU pragma: export
+#include "wakeful/sync/barrier.hpp"            // IWYU pragma: export
+#include "wakeful/sync/broadcast.hpp"          // IWYU pragma: export
 #include "wakeful/sync/mpsc.hpp"               // IWYU pragma: export
+#include "wakeful/sync/mutex.hpp"              // IWYU pragma: export
 #include "wakeful/sync/notify.hpp"             // IWYU pragma: export
 #include "wakeful/sync/oneshot.hpp"            // IWYU pragma: export
+#include "wakeful/sync/rwlock.hpp"             // IWYU pragma: export
+#include "wakeful/sync/semaphore.hpp"          // IWYU pragma: export
+#include "wakeful/sync/watch.hpp"              // IWYU pragma: export
 #include "wakeful/task/atomic_waker.hpp"       // IWYU pragma: export
 #include "wakeful/task/futures_unordered.hpp"  // IWYU pragma: export
 #include "wakeful/task/join_handle.hpp"        // IWYU pragma: export
@@ -25,3 +31,8 @@
 #include "wakeful/task/poll_all.hpp"           // IWYU pragma: export
 #include "wakeful/task/spawn.hpp"              // IWYU pragma: export
 #include "wakeful/waker.hpp"                   // IWYU pragma: export
+
+// Signals, cancellation, joins over ranges.
+#include "wakeful/future/join_all.hpp"          // IWYU pragma: export
+#include "wakeful/signal.hpp"                   // IWYU pragma: export
+#include "wakeful/sync/cancellation_token.hpp"  // IWYU pragma: export

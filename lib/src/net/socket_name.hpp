@@ -11,9 +11,10 @@ namespace wakeful::net::detail {
 /// getsockname(2) or getpeername(2).
 using SocketName = int (*)(int, sockaddr*, socklen_t*);
 
-/// The address `name` reports for `fd`, or the system's error.
-inline io::Result<asio::ip::tcp::endpoint> endpoint_of(int fd, SocketName name) noexcept {
-  asio::ip::tcp::endpoint endpoint;
+/// The address `name` reports for `fd` (an Asio IP endpoint), or the system's error.
+template <class Endpoint = asio::ip::tcp::endpoint>
+io::Result<Endpoint> endpoint_of(int fd, SocketName name) noexcept {
+  Endpoint endpoint;
   auto length = static_cast<socklen_t>(endpoint.capacity());
   if (name(fd, endpoint.data(), &length) != 0) {
     return io::last_error();

@@ -3,6 +3,7 @@
 
 #include "wakeful/net/tcp_listener.hpp"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -20,15 +21,6 @@ namespace wakeful::net {
 using io::last_error;
 
 namespace {
-
-constexpr std::chrono::milliseconds first_backoff{5};
-constexpr std::chrono::milliseconds max_backoff{500};
-
-// Errors that say "not now": the connection stays in the backlog and accept can succeed later.
-bool out_of_resources(const std::error_code& error) noexcept {
-  return error == std::errc::too_many_files_open || error == std::errc::too_many_files_open_in_system ||
-         error == std::errc::no_buffer_space || error == std::errc::not_enough_memory;
-}
 
 io::Result<void> set_flag(int fd, int level, int option, bool value) noexcept {
   const int flag = value ? 1 : 0;
@@ -87,15 +79,56 @@ io::Result<TcpListener> TcpListener::bind(asio::io_context& context, const asio:
   return TcpListener(std::move(*registration), endpoint.protocol() == asio::ip::tcp::v6());
 }
 
-// The back-off timer goes first: it belongs to the listener being replaced.
+io::Result<TcpListener> TcpListener::from_descriptor(asio::io_context& context, int descriptor) {
+  auto check = [descriptor]() -> io::Result<bool> {
+    int type = 0;
+    int listening = 0;
+    socklen_t length = sizeof type;
+    if (::getsockopt(descriptor, SOL_SOCKET, SO_TYPE, &type, &length) != 0) {
+      return last_error();  // ENOTSOCK, EBADF
+    }
+    length = sizeof listening;
+    if (::getsockopt(descriptor, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) != 0) {
+      return last_error();
+    }
+    io::Result<asio::ip::tcp::endpoint> local = detail::endpoint_of(descriptor, ::getsockname);
+    if (!local) {
+      return local.error();
+    }
+    const int family = local->data()->sa_family;
+    if (type != SOCK_STREAM || listening == 0 || (family != AF_INET && family != AF_INET6)) {
+      return make_error_code(std::errc::invalid_argument);
+    }
+    const int status = ::fcntl(descriptor, F_GETFL);
+    if (status < 0 || ::fcntl(descriptor, F_SETFL, status | O_NONBLOCK) != 0 ||
+        ::fcntl(descriptor, F_SETFD, FD_CLOEXEC) != 0) {
+      return last_error();
+    }
+    return family == AF_INET6;
+  };
+  const io::Result<bool> v6 = check();
+  if (!v6) {
+    if (v6.error() != std::errc::bad_file_descriptor) {
+      ::close(descriptor);
+    }
+    return v6.error();
+  }
+  io::Result<io::Registration> registration =
+      io::Registration::open(context, descriptor, io::Ownership::owned,
+                             io::detail::RegisterOptions{true, false, io::detail::PeerClose::ignore});
+  if (!registration) {
+    return registration.error();
+  }
+  return TcpListener(std::move(*registration), *v6);
+}
+
+// The back-off timer goes first (AcceptBackoff's assignment drops it before taking the other's):
+// it belongs to the listener being replaced.
 TcpListener& TcpListener::operator=(TcpListener&& other) noexcept {
   if (this != &other) {
-    backoff_.reset();
+    backoff_ = std::move(other.backoff_);
     registration_ = std::move(other.registration_);
     v6_ = other.v6_;
-    backoff_ = std::move(other.backoff_);
-    backoff_delay_ = other.backoff_delay_;
-    backoffs_ = other.backoffs_;
   }
   return *this;
 }
@@ -104,11 +137,8 @@ TcpListener::Accept TcpListener::accept() noexcept { return Accept(*this); }
 
 Poll<io::Result<Accepted>> TcpListener::poll_accept(Context& cx) {
   for (;;) {
-    if (backoff_) {
-      if (backoff_->poll_unbudgeted(cx).is_pending()) {
-        return Pending;
-      }
-      backoff_.reset();
+    if (backoff_.poll(cx).is_pending()) {
+      return Pending;
     }
     const int fd = native_handle();
     sockaddr_storage address{};
@@ -131,15 +161,12 @@ Poll<io::Result<Accepted>> TcpListener::poll_accept(Context& cx) {
       return Pending;
     }
     if (!accepted->ok()) {
-      if (!out_of_resources(accepted->error())) {
+      if (!backoff_.start(accepted->error())) {
         return Poll<io::Result<Accepted>>(std::in_place, accepted->error());
       }
-      backoff_delay_ = backoff_delay_.count() == 0 ? first_backoff : std::min(backoff_delay_ * 2, max_backoff);
-      ++backoffs_;
-      backoff_.emplace(time::sleep_for(backoff_delay_));
       continue;  // arm the timer
     }
-    backoff_delay_ = std::chrono::milliseconds(0);
+    backoff_.reset();
     const int peer_fd = **accepted;
     asio::ip::tcp::endpoint peer;
     std::memcpy(peer.data(), &address, std::min<std::size_t>(length, sizeof address));

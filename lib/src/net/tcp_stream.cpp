@@ -19,7 +19,9 @@
 #include <utility>
 
 #include "queue_hint.hpp"
+#include "socket_call.hpp"
 #include "socket_name.hpp"
+#include "stream_loops.hpp"
 #include "wakeful/runtime/runtime.hpp"
 
 namespace wakeful::net {
@@ -28,30 +30,9 @@ using io::last_error;
 
 namespace {
 
-// Every call is non-blocking whatever the descriptor's mode, and never raises SIGPIPE.
-constexpr int send_flags = MSG_DONTWAIT | MSG_NOSIGNAL;
-
-// The socket calls go through syscall(2), not glibc's recv/send/sendmsg: those are thread
-// cancellation points, and in a multi-threaded process each call pays for enabling and disabling
-// asynchronous cancellation (some 45 instructions, measured with callgrind), which wakeful never
-// uses. Four to six of these calls make a request, so it shows.
-template <class... Args>
-ssize_t socket_call(long number, Args... args) noexcept {
-  for (;;) {
-    const long n = ::syscall(number, args...);
-    if (n >= 0 || errno != EINTR) {
-      return static_cast<ssize_t>(n);
-    }
-  }
-}
-
-io::Result<std::size_t> receive(int fd, std::span<std::byte> buffer) noexcept {
-  const ssize_t n = socket_call(SYS_recvfrom, fd, buffer.data(), buffer.size(), MSG_DONTWAIT, nullptr, nullptr);
-  if (n < 0) {
-    return last_error();
-  }
-  return static_cast<std::size_t>(n);
-}
+using detail::receive;
+using detail::send;
+using detail::socket_call;
 
 // A receive that also reports, through `queued`, the bytes the kernel still holds after it
 // (the TCP_INQ control message), or leaves `queued` alone when the kernel does not say. Costs
@@ -76,41 +57,9 @@ io::Result<std::size_t> receive_reporting_queue(int fd, std::span<std::byte> buf
   return static_cast<std::size_t>(n);
 }
 
-io::Result<std::size_t> send(int fd, std::span<const std::byte> data) noexcept {
-  const ssize_t n = socket_call(SYS_sendto, fd, data.data(), data.size(), send_flags, nullptr, 0);
-  if (n < 0) {
-    return last_error();
-  }
-  return static_cast<std::size_t>(n);
-}
-
-// Up to this many buffers go into one sendmsg; the rest wait for the next call (a short write).
-constexpr std::size_t max_iovecs = 64;
-
+// One sendmsg, holding back a partial segment when more is to follow.
 io::Result<std::size_t> send_vectored(int fd, std::span<const asio::const_buffer> buffers, MoreToSend more) noexcept {
-  std::array<iovec, max_iovecs> iov{};
-  const std::size_t count = std::min(buffers.size(), max_iovecs);
-  for (std::size_t i = 0; i < count; ++i) {
-    iov[i].iov_base = const_cast<void*>(buffers[i].data());  // NOLINT: iovec is not const-correct
-    iov[i].iov_len = buffers[i].size();
-  }
-  msghdr message{};
-  message.msg_iov = iov.data();
-  message.msg_iovlen = count;
-  const ssize_t n = socket_call(SYS_sendmsg, fd, &message, send_flags | (more == MoreToSend::yes ? MSG_MORE : 0));
-  if (n < 0) {
-    return last_error();
-  }
-  return static_cast<std::size_t>(n);
-}
-
-// The bytes one send_vectored call offers.
-std::size_t vectored_size(std::span<const asio::const_buffer> buffers) noexcept {
-  std::size_t total = 0;
-  for (const asio::const_buffer& buffer : buffers.first(std::min(buffers.size(), max_iovecs))) {
-    total += buffer.size();
-  }
-  return total;
+  return detail::send_vectored(fd, buffers, more == MoreToSend::yes ? MSG_MORE : 0);
 }
 
 }  // namespace
@@ -184,7 +133,7 @@ Poll<io::Result<std::size_t>> TcpStream::poll_write_vectored(Context& cx, std::s
   const int fd = native_handle();
   return registration_.try_io(
       cx, io::Direction::write, [fd, buffers, more] { return send_vectored(fd, buffers, more); },
-      io::ShortTransfer{vectored_size(buffers)});
+      io::ShortTransfer{detail::vectored_size(buffers)});
 }
 
 Poll<io::ReadyEvent> TcpStream::poll_read_ready(Context& cx) { return registration_.poll_read_ready(cx); }
@@ -201,36 +150,9 @@ io::Result<std::size_t> TcpStream::try_write(std::span<const std::byte> data) no
   return send(native_handle(), data);
 }
 
-Poll<io::Result<void>> TcpStream::ReadExact::poll(Context& cx) {
-  while (!rest_.empty()) {
-    Poll<io::Result<std::size_t>> read = stream_->poll_read(cx, rest_);
-    if (read.is_pending()) {
-      return Pending;
-    }
-    if (!read->ok()) {
-      return Poll<io::Result<void>>(std::in_place, read->error());
-    }
-    if (**read == 0) {
-      return Poll<io::Result<void>>(std::in_place, make_error_code(asio::error::eof));
-    }
-    rest_ = rest_.subspan(**read);
-  }
-  return Poll<io::Result<void>>(std::in_place);
-}
+Poll<io::Result<void>> TcpStream::ReadExact::poll(Context& cx) { return detail::poll_read_exact(*stream_, cx, rest_); }
 
-Poll<io::Result<void>> TcpStream::WriteAll::poll(Context& cx) {
-  while (!rest_.empty()) {
-    Poll<io::Result<std::size_t>> written = stream_->poll_write(cx, rest_);
-    if (written.is_pending()) {
-      return Pending;
-    }
-    if (!written->ok()) {
-      return Poll<io::Result<void>>(std::in_place, written->error());
-    }
-    rest_ = rest_.subspan(**written);
-  }
-  return Poll<io::Result<void>>(std::in_place);
-}
+Poll<io::Result<void>> TcpStream::WriteAll::poll(Context& cx) { return detail::poll_write_all(*stream_, cx, rest_); }
 
 // --- connecting ---------------------------------------------------------------------------------
 

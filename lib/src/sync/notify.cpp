@@ -87,8 +87,7 @@ void Notify::notify_waiters() {
 // --- Notified -------------------------------------------------------------------------------------
 
 Notified::Notified(Notified&& other) noexcept
-    : notify_(other.notify_), generation_(other.generation_), stage_(other.stage_) {
-  assert(other.stage_ != Stage::waiting && "a Notified cannot move once it waits");
+    : pin_(std::move(other.pin_)), notify_(other.notify_), generation_(other.generation_), stage_(other.stage_) {
   other.stage_ = Stage::done;
 }
 
@@ -119,6 +118,7 @@ Notified::~Notified() {
 }
 
 Poll<void> Notified::poll(Context& cx) {
+  pin_.polled();
   switch (stage_) {
     case Stage::done:
       throw std::logic_error("wakeful: Notified polled after completion");

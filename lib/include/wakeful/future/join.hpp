@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "wakeful/detail/move_pin.hpp"
 #include "wakeful/future.hpp"
 
 namespace wakeful {
@@ -47,21 +48,30 @@ class MaybeDone {
   std::optional<Output> output_;
 };
 
+inline constexpr char join_type_name[] = "join";
+
 }  // namespace detail
 
 /// The future returned by `join`. Every poll polls each unfinished child in order with the
 /// task's own waker, which is what the seed calls the naive way: fine for a handful of children.
 /// For many children, use a join-set that gives each child its own waker.
+///
+/// Moving a Join after its first poll aborts when one of its children may not move once polled
+/// (mpsc::Send, Notified; see detail/move_pin.hpp).
 template <Future... Fs>
 class [[nodiscard]] Join {
  public:
+  /// One output per future, in argument order (std::monostate for void).
   using Output = std::tuple<value_or_monostate<output_of<Fs>>...>;
+  /// See detail/move_pin.hpp.
+  static constexpr bool pinned_once_polled = (detail::pinned_once_polled<Fs> || ...);
 
   /// Takes the children.
   explicit Join(Fs... futures) : children_(detail::MaybeDone<Fs>(std::move(futures))...) {}
 
   /// Ready with every output (void outputs as std::monostate) once all children are ready.
   Poll<Output> poll(Context& cx) {
+    pin_.polled();
     if (done_) {
       throw std::logic_error("wakeful: join polled after completion");
     }
@@ -80,6 +90,7 @@ class [[nodiscard]] Join {
   }
 
  private:
+  [[no_unique_address]] detail::MovePin<detail::join_type_name, pinned_once_polled> pin_;  // first: checked first
   std::tuple<detail::MaybeDone<Fs>...> children_;
   bool done_ = false;
 };

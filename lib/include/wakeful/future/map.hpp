@@ -26,6 +26,7 @@ using map_result_t = typename map_result<Fn, T>::type;
 template <Future F, class Fn>
 class [[nodiscard]] Map {
  public:
+  /// What the function returns for the future's output.
   using Output = detail::map_result_t<Fn, output_of<F>>;
 
   /// Wraps `future` and `fn`.
@@ -49,6 +50,7 @@ Map<std::decay_t<F>, std::decay_t<Fn>> map(F&& future, Fn&& fn) {
 template <Future F, class Fn>
 class [[nodiscard]] Then {
  public:
+  /// The future the function returns, polled after the first.
   using Second = detail::map_result_t<Fn, output_of<F>>;
   static_assert(Future<Second>, "then(): the function must return a future");
 

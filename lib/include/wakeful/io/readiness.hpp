@@ -13,7 +13,9 @@ enum class Direction : std::uint8_t { read, write };
 /// back to `clear_readiness` when the operation it allowed returned would_block. The tick names
 /// the reactor event it came from, so clearing never erases a newer event.
 struct ReadyEvent {
+  /// Which readiness was observed.
   Direction direction;
+  /// The reactor event it came from: clearing an older tick leaves a newer event in place.
   std::uint32_t tick;
   /// The runtime behind the I/O object is gone: no event will ever come again.
   bool runtime_gone;

@@ -139,5 +139,8 @@ class [[nodiscard]] Result<void> {
 
 }  // namespace wakeful::io
 
+/// \cond
+// Makes io::errc convert to std::error_code (Doxygen cannot place a specialisation of std::).
 template <>
 struct std::is_error_code_enum<wakeful::io::errc> : std::true_type {};
+/// \endcond

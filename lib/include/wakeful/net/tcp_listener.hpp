@@ -11,9 +11,9 @@
 #include "wakeful/context.hpp"
 #include "wakeful/io/registration.hpp"
 #include "wakeful/io/result.hpp"
+#include "wakeful/net/detail/accept_backoff.hpp"
 #include "wakeful/net/tcp_stream.hpp"
 #include "wakeful/poll.hpp"
-#include "wakeful/time/sleep.hpp"
 
 namespace wakeful::net {
 
@@ -32,7 +32,9 @@ struct ListenOptions {
 
 /// A connection taken from the listener.
 struct Accepted {
+  /// The accepted connection, registered with the listener's runtime.
   TcpStream stream;
+  /// The peer's address.
   asio::ip::tcp::endpoint peer;
 };
 
@@ -51,6 +53,15 @@ class TcpListener {
   /// Binds and listens on `endpoint`, with the reactor of `context` (a worker's io_context).
   static io::Result<TcpListener> bind(asio::io_context& context, const asio::ip::tcp::endpoint& endpoint,
                                       const ListenOptions& options = {});
+
+  /// Adopts `descriptor`, a TCP socket that already listens (one inherited through systemd's
+  /// socket activation, or from the process that started this one), on the reactor of
+  /// `context`: it is made non-blocking and close-on-exec, and the listener owns it from then
+  /// on (closing it closes this process's reference; the socket lives on while another process
+  /// holds one). The descriptor is taken in every case: on failure it is closed. Fails with
+  /// std::errc::not_a_socket, or std::errc::invalid_argument for a socket that is not a
+  /// listening TCP/IP one, or with the system's or the reactor's error.
+  static io::Result<TcpListener> from_descriptor(asio::io_context& context, int descriptor);
 
   /// Takes over `other`'s socket; `other` is left without one.
   TcpListener(TcpListener&& other) noexcept = default;
@@ -76,17 +87,15 @@ class TcpListener {
   /// The listening socket's descriptor (-1 once moved from).
   [[nodiscard]] int native_handle() const noexcept { return registration_.native_handle(); }
 
-  /// How many times accept has backed off for lack of descriptors or memory.
-  [[nodiscard]] std::uint64_t backoffs() const noexcept { return backoffs_; }
+  /// How many times accept has backed off for lack of descriptors or memory (any thread may ask).
+  [[nodiscard]] std::uint64_t backoffs() const noexcept { return backoff_.count(); }
 
  private:
   TcpListener(io::Registration registration, bool v6) noexcept : registration_(std::move(registration)), v6_(v6) {}
 
   io::Registration registration_;
   bool v6_;
-  std::optional<time::Sleep> backoff_;
-  std::chrono::milliseconds backoff_delay_{0};
-  std::uint64_t backoffs_ = 0;
+  detail::AcceptBackoff backoff_;
 };
 
 /// The future of TcpListener::accept.

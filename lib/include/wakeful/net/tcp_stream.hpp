@@ -5,15 +5,19 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <system_error>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "wakeful/asio.hpp"
 
+#include "wakeful/async.hpp"
 #include "wakeful/context.hpp"
 #include "wakeful/io/readiness.hpp"
 #include "wakeful/io/registration.hpp"
@@ -70,6 +74,28 @@ class TcpStream {
   /// As connect, giving up after `timeout`: then the attempt is dropped (its socket closed) and
   /// the result is `std::errc::timed_out`.
   static ConnectTimeout connect(const asio::ip::tcp::endpoint& endpoint, std::chrono::steady_clock::duration timeout);
+
+  /// Connects to each of `endpoints` in turn until one connects: the stream, or, when every one
+  /// failed, the last one's error (`std::errc::invalid_argument` for none). Throws
+  /// std::logic_error outside a runtime worker.
+  static Async<io::Result<TcpStream>> connect(std::vector<asio::ip::tcp::endpoint> endpoints);
+  /// As above, giving each endpoint `timeout` to connect (then `std::errc::timed_out` is its
+  /// error, and the next one is tried).
+  static Async<io::Result<TcpStream>> connect(std::vector<asio::ip::tcp::endpoint> endpoints,
+                                              std::chrono::steady_clock::duration timeout);
+
+  /// Resolves `host` (a name or a numeric address) with the worker's Asio resolver and connects
+  /// to each address it gives in turn, until one connects: the stream, the resolver's error
+  /// (`asio::error::host_not_found`, ...), or, when every address failed, the last address's
+  /// error. Resolution runs on Asio's resolver thread, not the worker. Throws std::logic_error
+  /// outside a runtime worker. Dropping the future cancels the resolution or drops the attempt
+  /// in progress (its socket closed).
+  static Async<io::Result<TcpStream>> connect(std::string host, std::uint16_t port);
+  /// As above, giving each address `timeout` to connect (an attempt that runs out fails with
+  /// `std::errc::timed_out`, and the next address is tried). The resolution itself is not
+  /// bounded by it: wrap the whole in time::timeout to bound the total.
+  static Async<io::Result<TcpStream>> connect(std::string host, std::uint16_t port,
+                                              std::chrono::steady_clock::duration timeout);
 
   /// Adopts a connected Asio socket: its descriptor leaves the socket's reactor and is
   /// registered with the io_context the socket was bound to (two epoll_ctl calls). The socket

@@ -84,6 +84,14 @@ class Runtime {
     return detail::spawn_at(pick_home(), std::forward<F>(future));
   }
 
+  /// Spawns the future `fn(args...)`, called at once, as spawn(future) does; a coroutine made so
+  /// has room for its task in front of its frame: one allocation in all (see wakeful::spawn).
+  template <class Fn, class... Args>
+  requires SpawnableCall<Fn, Args...>
+  auto spawn(Fn&& fn, Args&&... args) {
+    return detail::spawn_call_at(pick_home(), std::forward<Fn>(fn), std::forward<Args>(args)...);
+  }
+
   /// Spawns `future` on worker `worker` (0-based). Throws std::out_of_range for a bad index.
   template <SpawnableFuture F>
   JoinHandle<output_of<F>> spawn_on(std::size_t worker, F&& future) {

@@ -8,7 +8,6 @@
 // a full channel never loses a message, and a Send future dropped while it waits just leaves
 // the list with its message. Wakers are always woken after the mutex is released.
 
-#include <cassert>
 #include <cstddef>
 #include <memory>
 #include <mutex>
@@ -19,6 +18,7 @@
 
 #include "wakeful/coop.hpp"
 #include "wakeful/detail/intrusive_list.hpp"
+#include "wakeful/detail/move_pin.hpp"
 #include "wakeful/detail/mutex.hpp"
 #include "wakeful/detail/ring.hpp"
 #include "wakeful/future.hpp"
@@ -44,6 +44,8 @@ struct SendWaiter {
   Waker waker;
   State state = State::unqueued;
 };
+
+inline constexpr char send_type_name[] = "mpsc::Send";
 
 template <class T>
 class Chan {
@@ -119,16 +121,22 @@ std::pair<Sender<T>, Receiver<T>> channel(std::size_t capacity) {
 /// channel, or with the message back if the receiver is gone. Spends one unit of cooperative
 /// budget. Dropping it while it waits for room withdraws the message. It borrows the channel
 /// from its Sender (as Rust's `send(&self)` does): the Sender must outlive it.
+///
+/// Its first poll may link it into the channel's list of waiting senders, so from then on it
+/// must not move: moving it after its first poll aborts, in every build (detail/move_pin.hpp).
 template <class T>
 class [[nodiscard]] Send {
   using Waiter = detail::SendWaiter<T>;
   using State = typename Waiter::State;
 
  public:
+  /// Moving a polled Send is a bug that MovePin reports (see above).
+  static constexpr bool pinned_once_polled = true;
+
+  /// Created by Sender::send: holds `message` until the channel takes it.
   Send(detail::Chan<T>& chan, T message) : chan_(&chan) { waiter_.message.emplace(std::move(message)); }
-  /// Moving is allowed before the first poll only (afterwards the future may be in the list).
-  Send(Send&& other) noexcept : chan_(other.chan_) {
-    assert(other.waiter_.state == State::unqueued);
+  /// Moves a Send that was never polled; aborts for one that was.
+  Send(Send&& other) noexcept : pin_(std::move(other.pin_)), chan_(other.chan_) {
     if (other.waiter_.message) {
       waiter_.message.emplace(std::move(*other.waiter_.message));
     }
@@ -147,6 +155,7 @@ class [[nodiscard]] Send {
 
   /// Ready once the message was accepted (std::nullopt) or refused (the message).
   Poll<std::optional<T>> poll(Context& cx) {
+    pin_.polled();
     if (!coop::poll_proceed(cx)) {
       return Pending;
     }
@@ -191,6 +200,7 @@ class [[nodiscard]] Send {
     return message;
   }
 
+  wakeful::detail::MovePin<detail::send_type_name> pin_;
   detail::Chan<T>* chan_;
   Waiter waiter_;
 };
@@ -200,11 +210,14 @@ class [[nodiscard]] Send {
 template <class T>
 class Sender {
  public:
+  /// Another sender on the same channel (the channel stays open while any sender lives).
   Sender(const Sender& other) : chan_(other.chan_) {
     const std::lock_guard lock(chan_->mutex_);
     ++chan_->senders_;
   }
+  /// Takes `other`'s place as a sender; `other` no longer counts.
   Sender(Sender&&) noexcept = default;
+  /// Becomes another sender on `other`'s channel, releasing the one held.
   Sender& operator=(const Sender& other) {
     if (this != &other) {
       Sender copy(other);
@@ -212,6 +225,7 @@ class Sender {
     }
     return *this;
   }
+  /// Releases the channel held and takes `other`'s place.
   Sender& operator=(Sender&& other) noexcept {
     if (this != &other) {
       release();
@@ -284,7 +298,9 @@ class Sender {
 template <class T>
 class Receiver {
  public:
+  /// Takes `other`'s place as the channel's receiver.
   Receiver(Receiver&&) noexcept = default;
+  /// Closes the channel held (if any) and takes `other`'s place.
   Receiver& operator=(Receiver&& other) noexcept {
     if (this != &other) {
       release();
@@ -301,6 +317,7 @@ class Receiver {
   /// gone (or the receiver closed) and the buffer is empty. Dropping it never loses a message.
   class [[nodiscard]] Recv {
    public:
+    /// Created by Receiver::recv; borrows the receiver until it completes or is dropped.
     explicit Recv(Receiver& receiver) noexcept : receiver_(&receiver) {}
     /// Polls the receiver.
     Poll<std::optional<T>> poll(Context& cx) { return receiver_->poll_recv(cx); }

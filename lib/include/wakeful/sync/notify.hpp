@@ -13,6 +13,7 @@
 #include <cstdint>
 
 #include "wakeful/detail/intrusive_list.hpp"
+#include "wakeful/detail/move_pin.hpp"
 #include "wakeful/detail/mutex.hpp"
 #include "wakeful/future.hpp"
 #include "wakeful/waker.hpp"
@@ -21,11 +22,21 @@ namespace wakeful {
 
 class Notify;
 
+namespace detail {
+inline constexpr char notified_type_name[] = "Notified";
+}  // namespace detail
+
 /// The future returned by Notify::notified(). Completes once it is notified. A Notified created
 /// before a notify_waiters() call completes because of it, even if first polled afterwards.
+///
+/// Its first poll may link it into the Notify's list of waiters, so from then on it must not
+/// move: moving it after its first poll aborts, in every build (detail/move_pin.hpp).
 class [[nodiscard]] Notified {
  public:
-  /// Moving is allowed before the first poll only (afterwards the future may be in the list).
+  /// Moving a polled Notified is a bug that MovePin reports (see above).
+  static constexpr bool pinned_once_polled = true;
+
+  /// Moves a Notified that was never polled; aborts for one that was.
   Notified(Notified&& other) noexcept;
   Notified& operator=(Notified&&) = delete;
   Notified(const Notified&) = delete;
@@ -43,6 +54,7 @@ class [[nodiscard]] Notified {
 
   Notified(Notify& notify, std::uint64_t generation) noexcept : notify_(&notify), generation_(generation) {}
 
+  detail::MovePin<detail::notified_type_name> pin_;
   Notify* notify_;
   std::uint64_t generation_;  // notify_waiters() calls when this future was created
   Stage stage_ = Stage::init;

@@ -57,7 +57,9 @@ std::pair<Sender<T>, Receiver<T>> channel() {
 template <class T>
 class Sender {
  public:
+  /// Takes `other`'s place as the channel's sender.
   Sender(Sender&&) noexcept = default;
+  /// Drops the channel held (the receiver then sees it closed) and takes `other`'s place.
   Sender& operator=(Sender&& other) noexcept {
     if (this != &other) {
       close_unsent();
@@ -127,7 +129,9 @@ class Sender {
 template <class T>
 class [[nodiscard]] Receiver {
  public:
+  /// Takes `other`'s place as the channel's receiver.
   Receiver(Receiver&&) noexcept = default;
+  /// Closes the channel held (if any) and takes `other`'s place.
   Receiver& operator=(Receiver&& other) noexcept {
     if (this != &other) {
       drop();

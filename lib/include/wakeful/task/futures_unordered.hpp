@@ -62,12 +62,14 @@ struct FuNode final : FuNodeBase {
 template <Future F>
 class FuturesUnordered {
  public:
+  /// What poll_next yields for each finished child (std::monostate for void).
   using Output = value_or_monostate<output_of<F>>;
 
   /// Children polled per poll_next at most, before it yields.
   static constexpr std::size_t poll_budget = 32;
 
   FuturesUnordered() : queue_(new detail::ReadyToRunQueue) {}
+  /// Takes every child of `other`, which is left empty.
   FuturesUnordered(FuturesUnordered&& other) noexcept
       : queue_(std::exchange(other.queue_, nullptr)),
         head_all_(std::exchange(other.head_all_, nullptr)),
@@ -77,6 +79,7 @@ class FuturesUnordered {
         spare_(std::exchange(other.spare_, nullptr)),
         len_(std::exchange(other.len_, 0)),
         metrics_(other.metrics_) {}
+  /// Drops the children held and takes `other`'s.
   FuturesUnordered& operator=(FuturesUnordered&& other) noexcept {
     if (this != &other) {
       destroy();
@@ -128,11 +131,22 @@ class FuturesUnordered {
     if (!coop::poll_proceed(cx)) {
       return Pending;
     }
-    Poll<std::optional<Output>> result = poll_children(cx);
+    Poll<std::optional<Output>> result = poll_children(&cx);
     if (result.is_pending()) {
       coop::refund();
     }
     return result;
+  }
+
+  /// The output of a child that can complete now, without waiting: std::nullopt when none can
+  /// (or the set is empty). Polls the children poll_next would, but is not an await: it
+  /// registers no waker, so the task that last polled poll_next stays the one that children's
+  /// wakes reach, and it spends no cooperative budget (the children's polls included), so a
+  /// spent budget cannot hide an output that is ready.
+  std::optional<Output> try_next() {
+    const coop::BudgetScope unconstrained(-1);
+    Poll<std::optional<Output>> result = poll_children(nullptr);
+    return result.is_ready() ? std::move(result).value() : std::nullopt;
   }
 
   /// The future of the next output: `while (auto out = co_await set.next()) { ... }`.
@@ -160,25 +174,37 @@ class FuturesUnordered {
   /// Iterates over the children still pending, oldest first (for inspection; the set polls them).
   class iterator {
    public:
+    /// A forward iterator.
     using iterator_category = std::forward_iterator_tag;
+    /// The children's future type.
     using value_type = F;
+    /// Distance between two iterators.
     using difference_type = std::ptrdiff_t;
+    /// Pointer to a child future.
     using pointer = F*;
+    /// Reference to a child future.
     using reference = F&;
 
+    /// The end iterator.
     iterator() noexcept = default;
+    /// Points at `node` (nullptr: the end).
     explicit iterator(detail::FuNodeBase* node) noexcept : node_(node) {}
+    /// The child future.
     reference operator*() const noexcept { return static_cast<detail::FuNode<F>*>(node_)->future; }
+    /// The child future.
     pointer operator->() const noexcept { return &**this; }
+    /// Moves to the next child still pending.
     iterator& operator++() noexcept {
       node_ = node_->next_all;
       return *this;
     }
+    /// Moves to the next child still pending; returns the position before.
     iterator operator++(int) noexcept {
       iterator before = *this;
       ++*this;
       return before;
     }
+    /// Whether both point at the same child (or both are the end).
     friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.node_ == b.node_; }
 
    private:
@@ -191,8 +217,12 @@ class FuturesUnordered {
   iterator end() noexcept { return iterator(nullptr); }
 
  private:
-  Poll<std::optional<Output>> poll_children(Context& cx) {
-    queue_->parent.register_waker(cx.waker());
+  // `cx` is the polling task's context, or nullptr for try_next, which leaves the registered
+  // parent waker in place and wakes that one when it yields.
+  Poll<std::optional<Output>> poll_children(Context* cx) {
+    if (cx != nullptr) {
+      queue_->parent.register_waker(cx->waker());
+    }
     take_woken();
     const std::size_t budget = std::min(len_, poll_budget);
     std::size_t polled = 0;
@@ -219,7 +249,11 @@ class FuturesUnordered {
       detail::fu_node_unref(node);  // the run list's reference; the set still holds one
       if (yielded || polled >= budget) {
         ++metrics_.yields;
-        cx.waker().wake_by_ref();
+        if (cx != nullptr) {
+          cx->waker().wake_by_ref();
+        } else if (run_head_ != nullptr) {
+          queue_->parent.wake();  // children left in the run list, for the parent's next poll
+        }
         return Pending;
       }
     }

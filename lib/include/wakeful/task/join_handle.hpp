@@ -33,7 +33,9 @@ class [[nodiscard]] JoinHandle {
 
   JoinHandle(const JoinHandle&) = delete;
   JoinHandle& operator=(const JoinHandle&) = delete;
+  /// Takes `other`'s task; `other` is left empty.
   JoinHandle(JoinHandle&& other) noexcept : task_(std::exchange(other.task_, nullptr)) {}
+  /// Detaches the task held (it keeps running) and takes `other`'s.
   JoinHandle& operator=(JoinHandle&& other) noexcept {
     if (this != &other) {
       detach();
@@ -57,7 +59,10 @@ class [[nodiscard]] JoinHandle {
       coop::refund();
       return Pending;
     }
-    detail::TaskOutput<T> output = std::exchange(task_->output, detail::TaskOutput<T>{});
+    // Moved out and reset in place: std::exchange with a temporary variant makes g++ 12 -O3 warn
+    // (-Wmaybe-uninitialized, a false positive) in the user's code that awaits the handle.
+    detail::TaskOutput<T> output = std::move(task_->output);
+    task_->output.template emplace<0>();
     detach();
     switch (output.index()) {
       case detail::output_index::value:

@@ -23,10 +23,13 @@ namespace wakeful {
 template <class T>
 class JoinSet {
  public:
+  /// What join_next yields for each finished task (std::monostate for void).
   using Output = value_or_monostate<T>;
 
   JoinSet() = default;
+  /// Takes every task of `other`, which is left empty.
   JoinSet(JoinSet&&) noexcept = default;
+  /// Aborts the tasks held and takes `other`'s.
   JoinSet& operator=(JoinSet&& other) noexcept {
     if (this != &other) {
       abort_all();
@@ -44,6 +47,14 @@ class JoinSet {
   requires std::same_as<output_of<F>, T>
   void spawn(F&& future) { handles_.push(wakeful::spawn(std::forward<F>(future))); }
 
+  /// Spawns the future `fn(args...)` on the calling worker (see wakeful::spawn(fn, args...): a
+  /// coroutine made so is one allocation with its task) and adds its task to the set.
+  template <class Fn, class... Args>
+  requires SpawnableCall<Fn, Args...> && std::same_as<output_of<std::invoke_result_t<Fn, Args...>>, T>
+  void spawn(Fn&& fn, Args&&... args) {
+    handles_.push(wakeful::spawn(std::forward<Fn>(fn), std::forward<Args>(args)...));
+  }
+
   /// Spawns `future` on worker `worker` of the calling thread's runtime and adds it to the set.
   template <SpawnableFuture F>
   requires std::same_as<output_of<F>, T>
@@ -60,12 +71,11 @@ class JoinSet {
   /// The output of the next task to complete; see the class comment.
   auto join_next() noexcept { return Next<JoinSet>(*this); }
 
-  /// The output of a task that has already completed, if any, without waiting.
-  std::optional<Output> try_join_next() {
-    Context cx(Waker::noop());
-    Poll<std::optional<Output>> result = handles_.poll_next(cx);
-    return result.is_ready() ? std::move(result).value() : std::nullopt;
-  }
+  /// The output of a task that has already completed, if any, without waiting; rethrows and
+  /// reports cancellation as join_next does. It is no await: it leaves the waker of the task
+  /// that awaits join_next in place and spends no cooperative budget, so it may be called in the
+  /// same poll as join_next (inside a select, say) and finds an output whenever one is ready.
+  std::optional<Output> try_join_next() { return handles_.try_next(); }
 
   /// Asks every task in the set to stop; each then completes with TaskCancelled.
   void abort_all() noexcept {
@@ -78,6 +88,7 @@ class JoinSet {
   /// discarding outputs and exceptions.
   class [[nodiscard]] Shutdown {
    public:
+    /// Borrows `set` until the shutdown completes or is dropped.
     explicit Shutdown(JoinSet& set) noexcept : set_(&set) {}
     /// Ready once the set is empty.
     Poll<void> poll(Context& cx) {

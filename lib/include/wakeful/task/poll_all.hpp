@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "wakeful/coop.hpp"
+#include "wakeful/detail/move_pin.hpp"
 #include "wakeful/future.hpp"
 #include "wakeful/stream.hpp"
 #include "wakeful/task/futures_unordered.hpp"
@@ -24,9 +25,14 @@ namespace wakeful {
 /// FuturesUnordered's bookkeeping (a node allocation per child, a queue operation per wake); the
 /// crossover measured by load/micro (workload 1) is in README. Beyond a handful of children, or
 /// with children that are expensive to poll, use FuturesUnordered.
+///
+/// It moves its children after polling them (to close up the places of completed ones), so a
+/// future that must stay where it is once polled (mpsc::Send, Notified, or a combinator holding
+/// one; see detail/move_pin.hpp) cannot be a child: that is rejected at compile time.
 template <Future F>
-class PollAll {
+requires(!detail::pinned_once_polled<F>) class PollAll {
  public:
+  /// What poll_next yields for each finished child (std::monostate for void).
   using Output = value_or_monostate<output_of<F>>;
 
   /// Adds a child after the others; it is polled by the next pass.
@@ -149,8 +155,10 @@ class PollAll {
 template <Future F>
 class [[nodiscard]] JoinAllNaive {
  public:
+  /// Every future's output, in the order the futures were given.
   using Output = std::vector<value_or_monostate<output_of<F>>>;
 
+  /// Takes the futures to poll.
   explicit JoinAllNaive(std::vector<F> futures) : outputs_(futures.size()) {
     for (F& f : futures) {
       children_.emplace_back(std::in_place, std::move(f));

@@ -23,6 +23,7 @@ class [[nodiscard]] Sleep {
 
   /// Moves the sleep, registration included.
   Sleep(Sleep&& other) noexcept;
+  /// Cancels the sleep held and takes `other`'s, registration included.
   Sleep& operator=(Sleep&& other) noexcept;
   Sleep(const Sleep&) = delete;
   Sleep& operator=(const Sleep&) = delete;

@@ -6,17 +6,28 @@
 #include <type_traits>
 #include <utility>
 
+#include "wakeful/detail/move_pin.hpp"
 #include "wakeful/future.hpp"
 #include "wakeful/time/sleep.hpp"
+
+namespace wakeful::detail {
+inline constexpr char timeout_type_name[] = "timeout";
+}  // namespace wakeful::detail
 
 namespace wakeful::time {
 
 /// The future returned by `timeout`: the inner future's output, or std::nullopt once the
 /// deadline passed first, in which case the inner future has been destroyed.
+///
+/// Moving a Timeout after its first poll aborts when its inner future may not move once polled
+/// (mpsc::Send, Notified; see wakeful/detail/move_pin.hpp).
 template <Future F>
 class [[nodiscard]] Timeout {
  public:
+  /// The future's output, or std::nullopt when the deadline passed first.
   using Output = std::optional<value_or_monostate<output_of<F>>>;
+  /// See wakeful/detail/move_pin.hpp.
+  static constexpr bool pinned_once_polled = wakeful::detail::pinned_once_polled<F>;
 
   /// Runs `inner` until `deadline`.
   Timeout(F inner, Clock::time_point deadline) : inner_(std::in_place, std::move(inner)), sleep_(deadline) {}
@@ -24,6 +35,7 @@ class [[nodiscard]] Timeout {
   /// Polls the inner future first (a result that is ready at the deadline still counts), then
   /// the deadline (without spending budget).
   Poll<Output> poll(Context& cx) {
+    pin_.polled();
     if (!inner_) {
       throw std::logic_error("wakeful: timeout polled after completion");
     }
@@ -44,6 +56,8 @@ class [[nodiscard]] Timeout {
   }
 
  private:
+  [[no_unique_address]] wakeful::detail::MovePin<wakeful::detail::timeout_type_name, pinned_once_polled>
+      pin_;  // checked first
   std::optional<F> inner_;
   Sleep sleep_;
 };
