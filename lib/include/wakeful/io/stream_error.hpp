@@ -23,5 +23,8 @@ inline std::error_code make_error_code(stream_errc e) noexcept { return {static_
 
 }  // namespace wakeful::io
 
+/// \cond
+// Makes io::stream_errc convert to std::error_code (Doxygen cannot place a specialisation of std::).
 template <>
 struct std::is_error_code_enum<wakeful::io::stream_errc> : std::true_type {};
+/// \endcond
