@@ -34,7 +34,8 @@ static_assert(io::AsyncWrite<io::BufReader<TcpStream>>);
 static_assert(!io::AsyncWrite<io::BufReader<net::TcpReadHalf>>);
 static_assert(io::AsyncWrite<io::BufWriter<MemoryStream>> && io::AsyncRead<io::BufWriter<MemoryStream>>);
 static_assert(!io::AsyncRead<io::BufWriter<net::TcpWriteHalf>>);
-static_assert(!io::Splittable<MemoryStream> && io::Splittable<TcpStream>);
+static_assert(!io::Splittable<MemoryStream> && io::Splittable<TcpStream> && io::Splittable<net::UnixStream>);
+static_assert(io::AsyncRead<io::OwnedReadHalf<net::UnixStream>> && io::AsyncWrite<io::OwnedWriteHalf<net::UnixStream>>);
 
 namespace {
 

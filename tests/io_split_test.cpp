@@ -111,6 +111,23 @@ TEST_CASE("reunite gives the stream back, and refuses halves of two streams") {
   }());
 }
 
+TEST_CASE("a UnixStream splits too: a half-close through its write half") {
+  Runtime rt(1);
+  rt.block_on([]() -> Async<void> {
+    auto [ours, theirs] = net::UnixStream::pair().value();
+    auto [read_half, write_half] = std::move(ours).into_split();
+    CHECK((co_await io::write_all(write_half, net::as_bytes("ping"))).ok());
+    CHECK((co_await io::shutdown(write_half)).ok());
+    std::vector<std::byte> got;
+    CHECK((co_await io::read_to_end(theirs, got)).value() == 4);
+    CHECK((co_await io::write_all(theirs, net::as_bytes("pong"))).ok());
+    std::array<std::byte, 4> in{};
+    CHECK((co_await io::read_exact(read_half, in)).ok());
+    CHECK(static_cast<char>(in[1]) == 'o');
+    CHECK(io::reunite(std::move(read_half), std::move(write_half)).ok());
+  }());
+}
+
 namespace {
 
 constexpr std::size_t stress_bytes = std::size_t{256} * 1024;
