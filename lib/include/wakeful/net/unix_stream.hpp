@@ -25,9 +25,9 @@ namespace wakeful::net {
 /// Who is at the other end of a Unix socket, as the kernel recorded it when the connection was
 /// made (SO_PEERCRED): the peer's process, user and group at connect (or pair) time, not now.
 struct PeerCredentials {
-  pid_t pid = 0;
-  uid_t uid = 0;
-  gid_t gid = 0;
+  pid_t pid = 0;  ///< the peer's process
+  uid_t uid = 0;  ///< the peer's effective user
+  gid_t gid = 0;  ///< the peer's effective group
 };
 
 /// A connected Unix domain stream socket, with the reading and writing API of TcpStream (read,
