@@ -17,7 +17,9 @@ set(expected
   "broadcast,16rx/2threads,1000,16000,[0-9.]+,[0-9.]+,[0-9.]+,-,"
   "udp_pingpong,udp_64B/1thread,1000,1000,[0-9.]+,[0-9.]+,[0-9.]+,-,op=one round trip"
   "fanout,cpu_children/1thread,64,64,[0-9.]+,[0-9.]+,[0-9.]+,-,"
-  "fanout,cpu_children/2threads,64,64,[0-9.]+,[0-9.]+,[0-9.]+,-,")
+  "fanout,cpu_children/2threads,64,64,[0-9.]+,[0-9.]+,[0-9.]+,-,"
+  "proxy_copy,copy_bidirectional/1thread,16777216,256,[0-9.]+,[0-9.]+,[0-9.]+,-,median_bytes_per_s="
+  "proxy_copy,copy_bidirectional/2threads,16777216,256,[0-9.]+,[0-9.]+,[0-9.]+,-,median_bytes_per_s=")
 foreach(row IN LISTS expected)
   if(NOT csv MATCHES "${row}")
     message(FATAL_ERROR "no row matching ${row} in:\n${csv}")

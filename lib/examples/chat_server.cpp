@@ -3,11 +3,11 @@
 //
 //   build/release/lib/examples/chat_server [port]
 //
-// Each client's task waits for two things at once with select: a line from its socket, or a
-// line from the hub. The one that loses the race is dropped, and neither loses data: a read
-// consumes bytes only when it completes, a receive takes a message only when it completes.
+// Each client's connection is a Framed stream of lines (LinesCodec, at most 1,000 bytes a line).
+// Its task waits for two things at once with select: a line from the socket, or a line from the
+// hub. The one that loses the race is dropped, and neither loses data: a partly read line stays
+// in the Framed's buffer, and a receive takes a message only when it completes.
 
-#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -20,6 +20,8 @@
 namespace {
 
 using wakeful::Async;
+using wakeful::codec::Framed;
+using wakeful::codec::LinesCodec;
 using wakeful::mpsc::Receiver;
 using wakeful::mpsc::Sender;
 using wakeful::net::TcpStream;
@@ -48,12 +50,12 @@ Async<void> hub(Receiver<Event> events) {
   while (std::optional<Event> event = co_await events.recv()) {
     if (auto* joined = std::get_if<Joined>(&*event)) {
       clients.emplace(joined->id, std::move(joined->outbox));
-      broadcast("* client " + std::to_string(joined->id) + " joined\n");
+      broadcast("* client " + std::to_string(joined->id) + " joined");
     } else if (auto* said = std::get_if<Said>(&*event)) {
-      broadcast("client " + std::to_string(said->id) + ": " + said->line + "\n");
+      broadcast("client " + std::to_string(said->id) + ": " + said->line);
     } else if (auto* left = std::get_if<Left>(&*event)) {
       clients.erase(left->id);
-      broadcast("* client " + std::to_string(left->id) + " left\n");
+      broadcast("* client " + std::to_string(left->id) + " left");
     }
   }
 }
@@ -64,28 +66,19 @@ Async<void> client(int id, TcpStream stream, Sender<Event> hub) {
   // temporary twice when it is created inside a co_await expression (README, "Compilers").
   Event joined = Joined{id, std::move(outbox)};
   (void)co_await hub.send(std::move(joined));
-  std::string pending;  // bytes read but not yet a full line
-  std::array<char, 1024> buffer{};
+  Framed lines(std::move(stream), LinesCodec(1000));
   for (;;) {
-    auto first = co_await wakeful::select(stream.read(std::as_writable_bytes(std::span(buffer))), inbox.recv());
-    if (first.index() == 0) {  // from the socket
-      const wakeful::io::Result<std::size_t>& n = std::get<0>(first);
-      if (!n || *n == 0) {
+    auto first = co_await wakeful::select(wakeful::next(lines), inbox.recv());
+    if (first.index() == 0) {  // from the socket: a line, or the end (an error, or EOF)
+      std::optional<wakeful::io::Result<std::string>>& line = std::get<0>(first);
+      if (!line || !*line) {
         break;
       }
-      pending.append(buffer.data(), *n);
-      for (std::size_t end; (end = pending.find('\n')) != std::string::npos;) {
-        std::string line = pending.substr(0, end);
-        pending.erase(0, end + 1);
-        if (!line.empty() && line.back() == '\r') {
-          line.pop_back();
-        }
-        Event said = Said{id, std::move(line)};
-        (void)co_await hub.send(std::move(said));
-      }
+      Event said = Said{id, std::move(**line)};
+      (void)co_await hub.send(std::move(said));
     } else {  // from the hub
       const std::optional<std::string>& line = std::get<1>(first);
-      if (!line || !co_await stream.write_all(wakeful::net::as_bytes(*line))) {
+      if (!line || !co_await lines.send(*line)) {
         break;
       }
     }

@@ -49,7 +49,7 @@ MALLOC_ENV = {
     "MALLOC_MMAP_THRESHOLD_": "33554432",
 }
 WORKLOADS = ["joinset_manual", "joinset_tokio", "spawn", "pingpong", "yield", "timer", "tcp", "semaphore", "broadcast",
-             "udp", "fanout"]
+             "udp", "fanout", "proxy"]
 # wakeful's runtime flavour -> the reference's flavours it is compared with (first = primary).
 FLAVOURS = {"1thread": ["ct_enable_all", "ct_no_drivers"], "2threads": ["mt2_enable_all"]}
 

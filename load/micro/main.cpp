@@ -12,12 +12,13 @@
 namespace {
 
 int usage() {
-  std::fprintf(stderr,
-               "usage: wakeful-micro "
-               "<joinset_manual|joinset_tokio|spawn|pingpong|yield|timer|tcp|semaphore|broadcast|udp|fanout|all>\n"
-               "                     [--runs 5] [--warmup 1] [--quick] [--n N]\n"
-               "                     [--rt 1thread|2threads] [--asio-locking per_socket|worker_thread_only]\n"
-               "  the workloads of WORKLOADS.md implemented so far; CSV on stdout\n");
+  std::fprintf(
+      stderr,
+      "usage: wakeful-micro "
+      "<joinset_manual|joinset_tokio|spawn|pingpong|yield|timer|tcp|semaphore|broadcast|udp|fanout|proxy|all>\n"
+      "                     [--runs 5] [--warmup 1] [--quick] [--n N]\n"
+      "                     [--rt 1thread|2threads] [--asio-locking per_socket|worker_thread_only]\n"
+      "  the workloads of WORKLOADS.md implemented so far; CSV on stdout\n");
   return 2;
 }
 
@@ -76,7 +77,8 @@ int main(int argc, char** argv) {
   const bool all = workload == "all";
   if (!all && workload != "joinset_manual" && workload != "joinset_tokio" && workload != "spawn" &&
       workload != "pingpong" && workload != "yield" && workload != "timer" && workload != "tcp" &&
-      workload != "semaphore" && workload != "broadcast" && workload != "udp" && workload != "fanout") {
+      workload != "semaphore" && workload != "broadcast" && workload != "udp" && workload != "fanout" &&
+      workload != "proxy") {
     return usage();
   }
   wakeful::micro::print_header();
@@ -112,6 +114,9 @@ int main(int argc, char** argv) {
   }
   if (all || workload == "fanout") {
     wakeful::micro::fanout_bench(options);
+  }
+  if (all || workload == "proxy") {
+    wakeful::micro::proxy_bench(options);
   }
   return 0;
 }

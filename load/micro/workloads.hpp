@@ -67,5 +67,7 @@ void broadcast_bench(const Options& options);
 void fanout_bench(const Options& options);
 /// 11. udp_pingpong: 100,000 round trips of a 64-byte datagram between two sockets, on 1 thread.
 void udp_bench(const Options& options);
+/// 12. proxy_copy: 1 GiB through a copy_bidirectional proxy to a counting sink, on 1 and 2 threads.
+void proxy_bench(const Options& options);
 
 }  // namespace wakeful::micro

@@ -22,6 +22,7 @@
 #include "wakeful/io/readiness.hpp"
 #include "wakeful/io/registration.hpp"
 #include "wakeful/io/result.hpp"
+#include "wakeful/io/split.hpp"
 #include "wakeful/poll.hpp"
 #include "wakeful/time/timeout.hpp"
 
@@ -130,6 +131,17 @@ class TcpStream {
   /// The poll behind write_vectored().
   Poll<io::Result<std::size_t>> poll_write_vectored(Context& cx, std::span<const asio::const_buffer> buffers,
                                                     MoreToSend more = MoreToSend::no);
+  /// Ready at once: the stream buffers nothing of its own (io::AsyncWrite).
+  Poll<io::Result<void>> poll_flush(Context& /*cx*/) noexcept { return Poll<io::Result<void>>(std::in_place); }
+  /// Shuts the write direction down at once (the peer reads EOF; reads carry on): the
+  /// io::AsyncWrite form of shutdown(shutdown_send).
+  Poll<io::Result<void>> poll_shutdown(Context& /*cx*/) noexcept {
+    return Poll<io::Result<void>>(std::in_place, shutdown(asio::socket_base::shutdown_send));
+  }
+
+  /// Splits the stream into a read half and a write half that two tasks (on any workers) can
+  /// use at once; io::reunite puts them back together. See wakeful/io/split.hpp.
+  std::pair<io::OwnedReadHalf<TcpStream>, io::OwnedWriteHalf<TcpStream>> into_split() &&;
 
   /// Ready once the socket may be readable (it may still turn out not to be: then
   /// clear_readiness and wait again). A short read or write through read, write or
@@ -340,5 +352,22 @@ class [[nodiscard]] TcpStream::WriteVectored {
 inline std::span<const std::byte> as_bytes(std::string_view text) noexcept {
   return {reinterpret_cast<const std::byte*>(text.data()), text.size()};  // NOLINT: byte view of chars
 }
+
+}  // namespace wakeful::net
+
+namespace wakeful::io {
+/// A TcpStream's directions are independent (one registration, a waker slot per direction).
+template <>
+inline constexpr bool enable_split<net::TcpStream> = true;
+}  // namespace wakeful::io
+
+namespace wakeful::net {
+
+/// The read half of a split TcpStream.
+using TcpReadHalf = io::OwnedReadHalf<TcpStream>;
+/// The write half of a split TcpStream.
+using TcpWriteHalf = io::OwnedWriteHalf<TcpStream>;
+
+inline std::pair<TcpReadHalf, TcpWriteHalf> TcpStream::into_split() && { return io::into_split(std::move(*this)); }
 
 }  // namespace wakeful::net

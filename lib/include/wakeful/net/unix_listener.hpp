@@ -39,6 +39,7 @@ struct UnixListenOptions {
 
 /// A connection taken from a UnixListener.
 struct UnixAccepted {
+  /// The accepted connection, registered with the listener's runtime.
   UnixStream stream;
   /// The client's address: unnamed unless the client bound its socket before connecting.
   UnixAddress peer;

@@ -16,6 +16,7 @@
 #include "wakeful/io/readiness.hpp"
 #include "wakeful/io/registration.hpp"
 #include "wakeful/io/result.hpp"
+#include "wakeful/io/split.hpp"
 #include "wakeful/net/unix_address.hpp"
 #include "wakeful/poll.hpp"
 
@@ -24,9 +25,9 @@ namespace wakeful::net {
 /// Who is at the other end of a Unix socket, as the kernel recorded it when the connection was
 /// made (SO_PEERCRED): the peer's process, user and group at connect (or pair) time, not now.
 struct PeerCredentials {
-  pid_t pid = 0;
-  uid_t uid = 0;
-  gid_t gid = 0;
+  pid_t pid = 0;  ///< the peer's process
+  uid_t uid = 0;  ///< the peer's effective user
+  gid_t gid = 0;  ///< the peer's effective group
 };
 
 /// A connected Unix domain stream socket, with the reading and writing API of TcpStream (read,
@@ -95,6 +96,16 @@ class UnixStream {
   Poll<io::Result<std::size_t>> poll_write(Context& cx, std::span<const std::byte> data);
   /// The poll behind write_vectored() (up to 64 buffers per call; the rest wait for the next).
   Poll<io::Result<std::size_t>> poll_write_vectored(Context& cx, std::span<const asio::const_buffer> buffers);
+  /// Ready at once: the stream buffers nothing of its own (io::AsyncWrite).
+  Poll<io::Result<void>> poll_flush(Context& /*cx*/) noexcept { return Poll<io::Result<void>>(std::in_place); }
+  /// Shuts the write direction down at once (the peer reads EOF; reads carry on): the
+  /// io::AsyncWrite form of shutdown(shutdown_send).
+  Poll<io::Result<void>> poll_shutdown(Context& /*cx*/) noexcept {
+    return Poll<io::Result<void>>(std::in_place, shutdown(asio::socket_base::shutdown_send));
+  }
+  /// Splits the stream into a read half and a write half that two tasks (on any workers) can
+  /// use at once; io::reunite puts them back together. See wakeful/io/split.hpp.
+  std::pair<io::OwnedReadHalf<UnixStream>, io::OwnedWriteHalf<UnixStream>> into_split() &&;
 
   /// Ready once the socket may be readable (then try the read; on would_block, clear_readiness
   /// and wait again). A short read or write through read, write or write_vectored clears the
@@ -239,5 +250,19 @@ class [[nodiscard]] UnixStream::WriteVectored {
   UnixStream* stream_;
   std::span<const asio::const_buffer> buffers_;
 };
+
+}  // namespace wakeful::net
+
+namespace wakeful::io {
+/// A UnixStream's directions are independent (one registration, a waker slot per direction).
+template <>
+inline constexpr bool enable_split<net::UnixStream> = true;
+}  // namespace wakeful::io
+
+namespace wakeful::net {
+
+inline std::pair<io::OwnedReadHalf<UnixStream>, io::OwnedWriteHalf<UnixStream>> UnixStream::into_split() && {
+  return io::into_split(std::move(*this));
+}
 
 }  // namespace wakeful::net
