@@ -21,9 +21,9 @@
 #include "wakeful/sync/mutex.hpp"              // IWYU pragma: export
 #include "wakeful/sync/notify.hpp"             // IWYU pragma: export
 #include "wakeful/sync/oneshot.hpp"            // IWYU pragma: export
-#include "wakeful/sync/send_result.hpp"        // IWYU pragma: export
 #include "wakeful/sync/rwlock.hpp"             // IWYU pragma: export
 #include "wakeful/sync/semaphore.hpp"          // IWYU pragma: export
+#include "wakeful/sync/send_result.hpp"        // IWYU pragma: export
 #include "wakeful/sync/watch.hpp"              // IWYU pragma: export
 #include "wakeful/task/atomic_waker.hpp"       // IWYU pragma: export
 #include "wakeful/task/futures_unordered.hpp"  // IWYU pragma: export
