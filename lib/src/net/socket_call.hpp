@@ -84,6 +84,23 @@ inline Received received(std::span<std::byte> buffer, ssize_t length) noexcept {
   return Received{std::min(full, buffer.size()), full};
 }
 
+/// One datagram from a connected socket into `buffer`, its full length reported (MSG_TRUNC).
+inline io::Result<Received> receive_datagram(int fd, std::span<std::byte> buffer) noexcept {
+  const ssize_t n =
+      socket_call(SYS_recvfrom, fd, buffer.data(), buffer.size(), datagram_receive_flags, nullptr, nullptr);
+  if (n < 0) {
+    return io::last_error();
+  }
+  return received(buffer, n);
+}
+
+/// One datagram of `data` to `to` (`length` bytes of address), or to the connected peer when
+/// `to` is null.
+inline io::Result<std::size_t> send_datagram(int fd, std::span<const std::byte> data, const void* to,
+                                             socklen_t length) noexcept {
+  return transferred(socket_call(SYS_sendto, fd, data.data(), data.size(), send_flags, to, length));
+}
+
 /// The bytes one send_vectored call offers.
 inline std::size_t vectored_size(std::span<const asio::const_buffer> buffers) noexcept {
   std::size_t total = 0;

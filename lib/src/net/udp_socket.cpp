@@ -28,22 +28,12 @@ namespace {
 using detail::datagram_receive_flags;
 using detail::received;
 
-io::Result<std::size_t> send_datagram(int fd, std::span<const std::byte> data, const udp::endpoint* to) noexcept {
-  return detail::transferred(socket_call(SYS_sendto, fd, data.data(), data.size(), detail::send_flags,
-                                         to != nullptr ? to->data() : nullptr,
-                                         to != nullptr ? static_cast<socklen_t>(to->size()) : socklen_t{0}));
+io::Result<std::size_t> send_to_endpoint(int fd, std::span<const std::byte> data, const udp::endpoint* to) noexcept {
+  return detail::send_datagram(fd, data, to != nullptr ? to->data() : nullptr,
+                               to != nullptr ? static_cast<socklen_t>(to->size()) : socklen_t{0});
 }
 
-io::Result<Received> receive(int fd, std::span<std::byte> buffer) noexcept {
-  const ssize_t n =
-      socket_call(SYS_recvfrom, fd, buffer.data(), buffer.size(), datagram_receive_flags, nullptr, nullptr);
-  if (n < 0) {
-    return last_error();
-  }
-  return received(buffer, n);
-}
-
-io::Result<ReceivedFrom<udp::endpoint>> receive_from(int fd, std::span<std::byte> buffer, int flags) noexcept {
+io::Result<ReceivedFrom<udp::endpoint>> receive_from_endpoint(int fd, std::span<std::byte> buffer, int flags) noexcept {
   udp::endpoint peer;
   auto length = static_cast<socklen_t>(peer.capacity());
   const ssize_t n =
@@ -124,35 +114,36 @@ UdpSocket::PeekFrom UdpSocket::peek_from(std::span<std::byte> buffer) noexcept {
 Poll<io::Result<std::size_t>> UdpSocket::poll_send_to(Context& cx, std::span<const std::byte> data,
                                                       const udp::endpoint& to) {
   const int fd = native_handle();
-  return registration_.try_io(cx, io::Direction::write, [fd, data, &to] { return send_datagram(fd, data, &to); });
+  return registration_.try_io(cx, io::Direction::write, [fd, data, &to] { return send_to_endpoint(fd, data, &to); });
 }
 
 Poll<io::Result<std::size_t>> UdpSocket::poll_send(Context& cx, std::span<const std::byte> data) {
   const int fd = native_handle();
-  return registration_.try_io(cx, io::Direction::write, [fd, data] { return send_datagram(fd, data, nullptr); });
+  return registration_.try_io(cx, io::Direction::write, [fd, data] { return send_to_endpoint(fd, data, nullptr); });
 }
 
 Poll<io::Result<ReceivedFrom<udp::endpoint>>> UdpSocket::poll_recv_from(Context& cx, std::span<std::byte> buffer) {
   const int fd = native_handle();
-  return registration_.try_io(cx, io::Direction::read, [fd, buffer] { return receive_from(fd, buffer, 0); });
+  return registration_.try_io(cx, io::Direction::read, [fd, buffer] { return receive_from_endpoint(fd, buffer, 0); });
 }
 
 Poll<io::Result<Received>> UdpSocket::poll_recv(Context& cx, std::span<std::byte> buffer) {
   const int fd = native_handle();
-  return registration_.try_io(cx, io::Direction::read, [fd, buffer] { return receive(fd, buffer); });
+  return registration_.try_io(cx, io::Direction::read, [fd, buffer] { return detail::receive_datagram(fd, buffer); });
 }
 
 Poll<io::Result<ReceivedFrom<udp::endpoint>>> UdpSocket::poll_peek_from(Context& cx, std::span<std::byte> buffer) {
   const int fd = native_handle();
-  return registration_.try_io(cx, io::Direction::read, [fd, buffer] { return receive_from(fd, buffer, MSG_PEEK); });
+  return registration_.try_io(cx, io::Direction::read,
+                              [fd, buffer] { return receive_from_endpoint(fd, buffer, MSG_PEEK); });
 }
 
 io::Result<std::size_t> UdpSocket::try_send_to(std::span<const std::byte> data, const udp::endpoint& to) noexcept {
-  return send_datagram(native_handle(), data, &to);
+  return send_to_endpoint(native_handle(), data, &to);
 }
 
 io::Result<ReceivedFrom<udp::endpoint>> UdpSocket::try_recv_from(std::span<std::byte> buffer) noexcept {
-  return receive_from(native_handle(), buffer, 0);
+  return receive_from_endpoint(native_handle(), buffer, 0);
 }
 
 // --- options and addresses ------------------------------------------------------------------------

@@ -22,22 +22,12 @@ using io::last_error;
 
 namespace {
 
-io::Result<std::size_t> send_datagram(int fd, std::span<const std::byte> data, const UnixAddress* to) noexcept {
-  return detail::transferred(socket_call(SYS_sendto, fd, data.data(), data.size(), detail::send_flags,
-                                         to != nullptr ? to->data() : nullptr,
-                                         to != nullptr ? to->size() : socklen_t{0}));
+io::Result<std::size_t> send_to_address(int fd, std::span<const std::byte> data, const UnixAddress* to) noexcept {
+  return detail::send_datagram(fd, data, to != nullptr ? to->data() : nullptr,
+                               to != nullptr ? to->size() : socklen_t{0});
 }
 
-io::Result<Received> receive(int fd, std::span<std::byte> buffer) noexcept {
-  const ssize_t n =
-      socket_call(SYS_recvfrom, fd, buffer.data(), buffer.size(), detail::datagram_receive_flags, nullptr, nullptr);
-  if (n < 0) {
-    return last_error();
-  }
-  return detail::received(buffer, n);
-}
-
-io::Result<ReceivedFrom<UnixAddress>> receive_from(int fd, std::span<std::byte> buffer) noexcept {
+io::Result<ReceivedFrom<UnixAddress>> receive_from_address(int fd, std::span<std::byte> buffer) noexcept {
   sockaddr_un peer{};
   socklen_t length = sizeof peer;
   const ssize_t n =
@@ -143,22 +133,22 @@ UnixDatagram::Recv UnixDatagram::recv(std::span<std::byte> buffer) noexcept { re
 Poll<io::Result<std::size_t>> UnixDatagram::poll_send_to(Context& cx, std::span<const std::byte> data,
                                                          const UnixAddress& to) {
   const int fd = native_handle();
-  return registration_.try_io(cx, io::Direction::write, [fd, data, &to] { return send_datagram(fd, data, &to); });
+  return registration_.try_io(cx, io::Direction::write, [fd, data, &to] { return send_to_address(fd, data, &to); });
 }
 
 Poll<io::Result<std::size_t>> UnixDatagram::poll_send(Context& cx, std::span<const std::byte> data) {
   const int fd = native_handle();
-  return registration_.try_io(cx, io::Direction::write, [fd, data] { return send_datagram(fd, data, nullptr); });
+  return registration_.try_io(cx, io::Direction::write, [fd, data] { return send_to_address(fd, data, nullptr); });
 }
 
 Poll<io::Result<ReceivedFrom<UnixAddress>>> UnixDatagram::poll_recv_from(Context& cx, std::span<std::byte> buffer) {
   const int fd = native_handle();
-  return registration_.try_io(cx, io::Direction::read, [fd, buffer] { return receive_from(fd, buffer); });
+  return registration_.try_io(cx, io::Direction::read, [fd, buffer] { return receive_from_address(fd, buffer); });
 }
 
 Poll<io::Result<Received>> UnixDatagram::poll_recv(Context& cx, std::span<std::byte> buffer) {
   const int fd = native_handle();
-  return registration_.try_io(cx, io::Direction::read, [fd, buffer] { return receive(fd, buffer); });
+  return registration_.try_io(cx, io::Direction::read, [fd, buffer] { return detail::receive_datagram(fd, buffer); });
 }
 
 // --- addresses ------------------------------------------------------------------------------------
