@@ -66,9 +66,12 @@ def build(rust):
                        check=True)
 
 
+RUNS = None  # --runs: measured runs per program run (None: the programs' default, 5)
+
+
 def command(binary, workload, quick, n=None, flavour=None):
     return ([str(binary), workload] + (["--quick"] if quick else []) + (["--n", str(n)] if n else []) +
-            (["--rt", flavour] if flavour else []))
+            (["--rt", flavour] if flavour else []) + (["--runs", str(RUNS)] if RUNS else []))
 
 
 def rows_of(output):
@@ -123,6 +126,7 @@ def main():
                         help="with --simultaneous: wakeful against itself (an A/A run)")
     parser.add_argument("--wakeful", action="append", default=[], metavar="[LABEL=]PATH",
                         help="a wakeful-micro to run (repeat for several builds; default: the release preset's)")
+    parser.add_argument("--runs", type=int, help="measured runs per program run (default 5)")
     parser.add_argument("--rt", action="append", choices=sorted(FLAVOURS), default=[],
                         help="only this wakeful runtime (repeatable), against the reference's first flavour for it")
     parser.add_argument("--results", type=pathlib.Path, default=ROOT / "load" / "results",
@@ -130,6 +134,8 @@ def main():
     parser.add_argument("--reference", type=pathlib.Path, metavar="PATH",
                         help="the reference program to run (default: build and run load/micro/rust)")
     args = parser.parse_args()
+    global RUNS  # noqa: PLW0603 (one setting for every command line built)
+    RUNS = args.runs
     unknown = [w for w in args.workloads if w not in WORKLOADS]
     if unknown:
         parser.error(f"unknown workload {', '.join(unknown)}: choose from {', '.join(WORKLOADS)}")
@@ -212,7 +218,7 @@ def main():
     how = (" (both programs at once, one per CPU); ratio = median of the rounds' ratios wakeful / reference"
            if args.simultaneous else "; ratio = wakeful / reference")
     lines = [
-        f"rounds: {args.rounds}{how}; each program run: median of its 5 measured runs after 1 warm-up; "
+        f"rounds: {args.rounds}{how}; each program run: median of its {args.runs or 5} measured runs after 1 warm-up; "
         f"figures: median over rounds, ns per op{' (QUICK: not a measurement)' if args.quick else ''}",
         "",
         "| workload | wakeful variant | N | wakeful ns/op | reference variant | reference ns/op | ratio | polls/op (ours, ref) |",
