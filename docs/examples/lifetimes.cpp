@@ -23,20 +23,20 @@ wf::Async<std::size_t> count_words(std::string text) {
 wf::Async<std::size_t> run() {
   auto shared = std::make_shared<std::string>("state shared with a task");
 
-  // Wrong: a lambda coroutine's captures live in the lambda object, not in the frame. The
-  // temporary lambda below is destroyed at the end of the full expression, while the task runs
-  // later: `shared` would be read from freed memory.
+  // Wrong: calling a lambda coroutine makes a frame that refers to the lambda's captures, and the
+  // temporary lambda is destroyed at the end of the full expression while the task runs later:
   //   wf::spawn([shared]() -> wf::Async<std::size_t> { co_return shared->size(); }());
 
-  // Right: make what the body needs a parameter (parameters live in the frame) ...
-  auto by_parameter = wf::spawn([](std::shared_ptr<std::string> s) -> wf::Async<std::size_t> {
+  // Right: hand spawn the lambda itself, not its call. spawn(fn, args...) keeps a callable with
+  // captures inside the task for as long as the task lives ...
+  auto by_lambda = wf::spawn([shared]() -> wf::Async<std::size_t> {
     co_await wf::yield_now();
-    co_return s->size();
-  }(shared));
+    co_return shared->size();
+  });
 
-  // ... or a named function taking it by value.
-  auto by_function = wf::spawn(count_words("three short words"));
-  co_return co_await std::move(by_parameter) + co_await std::move(by_function);
+  // ... or give spawn a function and its arguments (copied into the frame).
+  auto by_function = wf::spawn(count_words, "three short words");
+  co_return co_await std::move(by_lambda) + co_await std::move(by_function);
 }
 
 int main() {
