@@ -98,7 +98,8 @@ TEST_CASE("read, read_exact, read_to_end and write_all on a stream of the user's
     // At the end, read is 0 and read_exact is asio's eof.
     std::array<std::byte, 1> more{};
     CHECK((co_await io::read(stream, more)).value() == 0);
-    CHECK((co_await io::read_exact(stream, more)).error() == asio::error::eof);
+    CHECK((co_await io::read_exact(stream, more)).error() ==
+          std::error_code(wakeful::asio_error_code(asio::error::eof)));
     co_return got;
   };
   CHECK(rt.block_on(reader(std::move(b), data.size())) == data);

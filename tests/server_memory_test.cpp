@@ -191,6 +191,8 @@ TEST_CASE("an idle keep-alive connection holds its task, its registration and it
 #if WAKEFUL_IO_BACKEND_REACTOR_OP && !WAKEFUL_ASIO_IS_BOOST && WAKEFUL_ASIO_VERSION == 102201
   CHECK(blocks == 4);
   CHECK(bytes == 736);
+#else
+  MESSAGE(blocks, " blocks (the exact count is checked with the reactor_op backend on Asio 1.22)");
 #endif
   CHECK(chunks <= 800);  // 0.78 KiB; load/run's memory scenario measures the same as RSS
 
