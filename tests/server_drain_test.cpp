@@ -175,8 +175,19 @@ TEST_CASE("the drain's grace: a kept-alive connection's next request is answered
   REQUIRE(waiting.request(get("/json")));
   HttpClient idle(server.port());
   REQUIRE(idle.request(get("/json")));
+  HttpClient probe(server.port());
   server.signal(SIGTERM);
-  std::this_thread::sleep_for(300ms);  // well inside the grace
+  // The drain has begun once /healthz says 503 (a slow build, under TSan, may take a while to
+  // get there; a fixed sleep raced with it). Until then the probe stays kept alive.
+  for (;;) {
+    const std::optional<HttpResponse> health = probe.request(get("/healthz"));
+    REQUIRE(health);
+    if (health->status == 503) {
+      break;
+    }
+    REQUIRE_FALSE(health->closes());
+    std::this_thread::sleep_for(20ms);
+  }
   const std::optional<HttpResponse> last = waiting.request(get("/json"));
   REQUIRE(last);
   CHECK(last->status == 200);
