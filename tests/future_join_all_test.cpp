@@ -16,18 +16,12 @@
 #include "wakeful/io/result.hpp"
 
 using namespace wakeful;  // NOLINT(google-build-using-namespace)
-using test::CountingWaker;
 using test::Gate;
 using test::Lifetimes;
+using test::Manual;
 using test::Tracked;
 
 namespace {
-
-struct Manual {
-  CountingWaker counter;
-  Waker waker = counter.waker();
-  Context cx{waker};
-};
 
 /// Ready with `Output` once its gate is open; counts its polls in `polls`, holds a Tracked.
 template <class Output>

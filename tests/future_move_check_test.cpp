@@ -27,15 +27,9 @@
 #include "wakeful/time/timeout.hpp"
 
 using namespace wakeful;  // NOLINT(google-build-using-namespace)
-using test::CountingWaker;
+using test::Manual;
 
 namespace {
-
-struct Manual {
-  CountingWaker counter;
-  Waker waker = counter.waker();
-  Context cx{waker};
-};
 
 struct Death {
   bool aborted = false;

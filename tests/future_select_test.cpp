@@ -24,19 +24,13 @@
 #include "wakeful/task/spawn.hpp"
 
 using namespace wakeful;  // NOLINT(google-build-using-namespace): what issue 19 is about
-using test::CountingWaker;
 using test::Gate;
 using test::GateFuture;
 using test::Lifetimes;
+using test::Manual;
 using test::Tracked;
 
 namespace {
-
-struct Manual {
-  CountingWaker counter;
-  Waker waker = counter.waker();
-  Context cx{waker};
-};
 
 /// Pending until polled `ready_at` times; holds a Tracked to show when it dies.
 class TrackedFuture {

@@ -16,15 +16,7 @@
 #include "wakeful/task/join_set.hpp"
 
 using namespace wakeful;  // NOLINT(google-build-using-namespace)
-using test::CountingWaker;
-
-namespace {
-struct Manual {
-  CountingWaker counter;
-  Waker waker = counter.waker();
-  Context cx{waker};
-};
-}  // namespace
+using test::Manual;
 
 TEST_SUITE_BEGIN("sync");
 

@@ -14,17 +14,9 @@
 #include "wakeful/task/spawn.hpp"
 
 using namespace wakeful;  // NOLINT(google-build-using-namespace)
-using test::CountingWaker;
 using test::Lifetimes;
+using test::Manual;
 using test::Tracked;
-
-namespace {
-struct Manual {
-  CountingWaker counter;
-  Waker waker = counter.waker();
-  Context cx{waker};
-};
-}  // namespace
 
 // True when `result` handed `value` back, refused for `why`.
 template <class T>

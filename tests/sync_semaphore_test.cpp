@@ -20,14 +20,9 @@
 #include "wakeful/task/spawn.hpp"
 
 using namespace wakeful;  // NOLINT(google-build-using-namespace)
-using test::CountingWaker;
+using test::Manual;
 
 namespace {
-struct Manual {
-  CountingWaker counter;
-  Waker waker = counter.waker();
-  Context cx{waker};
-};
 
 // Counts the futures that have returned Pending at least once (so are surely waiting).
 template <class F>

@@ -20,8 +20,8 @@
 #include "wakeful/task/poll_all.hpp"
 
 using namespace wakeful;  // NOLINT(google-build-using-namespace)
-using test::CountingWaker;
 using test::Lifetimes;
+using test::Manual;
 using test::Tracked;
 
 namespace {
@@ -62,12 +62,6 @@ class SlotChild {
  private:
   Slot* slot_;
   int id_;
-};
-
-struct Manual {
-  CountingWaker counter;
-  Waker waker = counter.waker();
-  Context cx{waker};
 };
 
 /// Calls poll_next until it polls no more children (each call polls at most 32).

@@ -3,6 +3,7 @@
 
 #include <atomic>
 
+#include "wakeful/context.hpp"
 #include "wakeful/waker.hpp"
 
 namespace wakeful::test {
@@ -43,6 +44,13 @@ class CountingWaker {
   std::atomic<int> wakes_{0};
   std::atomic<int> clones_{0};
   std::atomic<int> drops_{0};
+};
+
+/// A Context whose waker counts its wakes, for polling futures by hand in tests.
+struct Manual {
+  CountingWaker counter;
+  Waker waker = counter.waker();
+  Context cx{waker};
 };
 
 }  // namespace wakeful::test
