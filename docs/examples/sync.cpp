@@ -1,5 +1,6 @@
 // Sync: a Mutex across workers, a Semaphore bounding concurrency, watch for the latest value,
 // broadcast for every value to every receiver.
+#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <wakeful/wakeful.hpp>
@@ -14,10 +15,20 @@ wf::Async<void> add(std::shared_ptr<wf::Mutex<long>> total, int n) {
   }
 }
 
-wf::Async<void> bounded(wf::OwnedSemaphorePermit permit, std::shared_ptr<int> peak) {
-  const int in_use = static_cast<int>(permit.semaphore()->available_permits());
-  *peak = std::max(*peak, 3 - in_use);  // permits taken, seen from inside
-  co_await wf::yield_now();
+// How many jobs run at this moment, and the most that ever did (jobs run on both workers).
+struct Gauge {
+  std::atomic<int> running{0};
+  std::atomic<int> peak{0};
+};
+
+wf::Async<void> bounded(wf::OwnedSemaphorePermit permit, std::shared_ptr<Gauge> gauge) {
+  const int now = gauge->running.fetch_add(1) + 1;
+  int peak = gauge->peak.load();
+  while (now > peak && !gauge->peak.compare_exchange_weak(peak, now)) {
+  }
+  co_await wf::yield_now();  // let other jobs start while this one holds its permit
+  gauge->running.fetch_sub(1);
+  (void)permit;
 }  // the permit is released here, when the task drops it
 
 wf::Async<void> run() {
@@ -31,14 +42,14 @@ wf::Async<void> run() {
 
   // At most 3 jobs at once: a job's task owns its permit (acquire_owned keeps the semaphore alive).
   auto limit = std::make_shared<wf::Semaphore>(3);
-  auto peak = std::make_shared<int>(0);
+  auto gauge = std::make_shared<Gauge>();
   wf::JoinSet<void> jobs;
   for (int i = 0; i < 20; ++i) {
-    jobs.spawn(bounded(co_await wf::Semaphore::acquire_owned(limit), peak));
+    jobs.spawn(bounded(co_await wf::Semaphore::acquire_owned(limit), gauge));
   }
   while (co_await jobs.join_next()) {
   }
-  std::printf("at most %d jobs at once\n", *peak);
+  std::printf("20 jobs, %s\n", gauge->peak <= 3 ? "never more than 3 at once" : "TOO MANY at once");
 
   // watch: receivers see the latest value; changed() completes once however many sends came.
   auto [config_tx, config_rx] = wf::watch::channel<int>(1);
