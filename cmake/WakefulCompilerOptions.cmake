@@ -30,6 +30,15 @@ if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_L
   target_compile_options(wakeful_warnings INTERFACE -Wno-restrict)
 endif()
 
+# Options for the programs that exist to be run by the suite (tests, examples, the guide's
+# examples): the sanitizer presets compile them at -O0, which halves their compile time (most of
+# it is the optimiser on coroutine-heavy test code), while the library and the server keep the
+# preset's -O1 so that what is tested is optimised code.
+set(WAKEFUL_TEST_CODE_OPTIONS "" CACHE STRING
+  "Extra compile options (a ;-list) for tests and examples, after the build type's flags")
+add_library(wakeful_test_code INTERFACE)
+target_compile_options(wakeful_test_code INTERFACE ${WAKEFUL_TEST_CODE_OPTIONS})
+
 # Sanitizers apply to everything in the build, so that the library, tests and tools agree.
 if(WAKEFUL_SANITIZER STREQUAL "address")
   # vptr is left out: UBSan checks a vptr by probing memory through a pipe, which fails (and

@@ -41,12 +41,15 @@ if(MODE STREQUAL "find_package")
   run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
   set(consumer ${WORK_DIR}/build/consumer)
 elseif(MODE STREQUAL "add_subdirectory")
+  # The library is compiled here from its sources: unoptimised and in unity batches, so that the
+  # check costs seconds, not the minute and a half of an -O3 build (what it checks is how wakeful
+  # is configured as a subproject, not its code).
   run(${configure} -DCONSUMER_USE=add_subdirectory -DWAKEFUL_SOURCE_DIR=${WAKEFUL_SOURCE_DIR} -DCMAKE_CXX_STANDARD=23
-    -DCMAKE_EXPORT_COMPILE_COMMANDS=ON)
+    -DCMAKE_EXPORT_COMPILE_COMMANDS=ON -DCMAKE_BUILD_TYPE= -DWAKEFUL_UNITY_BUILD=ON)
   run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
   # The project's standard reaches wakeful's own sources, not only the project's.
   file(READ ${WORK_DIR}/build/compile_commands.json commands)
-  if(NOT commands MATCHES "-std=c\\+\\+(23|2b)[^\n]*lib/src/runtime/runtime\\.cpp")
+  if(NOT commands MATCHES "-std=c\\+\\+(23|2b)[^\n]*wakeful/lib/CMakeFiles/wakeful\\.dir/")
     message(FATAL_ERROR "wakeful's sources were not compiled as C++23 in a C++23 project:\n${commands}")
   endif()
   set(consumer ${WORK_DIR}/build/consumer)
