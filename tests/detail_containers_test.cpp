@@ -1,4 +1,4 @@
-// The small containers under the runtime and channels: Ring and IntrusiveList.
+// The small containers under the runtime and channels: Ring, IntrusiveList and WakeList.
 
 #include <doctest/doctest.h>
 
@@ -6,11 +6,15 @@
 #include <vector>
 
 #include "support/counted.hpp"
+#include "support/counting_waker.hpp"
 #include "wakeful/detail/intrusive_list.hpp"
 #include "wakeful/detail/ring.hpp"
+#include "wakeful/detail/wake_list.hpp"
 
 using wakeful::detail::IntrusiveList;
 using wakeful::detail::Ring;
+using wakeful::detail::WakeList;
+using wakeful::test::CountingWaker;
 using wakeful::test::Lifetimes;
 using wakeful::test::Tracked;
 
@@ -87,6 +91,58 @@ TEST_CASE("an IntrusiveList unlinks from the front, middle and back") {
   CHECK(list.empty());
   list.push_back(&nodes[4]);
   CHECK(drain(list) == std::vector<int>{4});
+}
+
+// Records the order in which wakers of several tasks are woken.
+struct WakeOrder {
+  std::vector<int>* order;
+  int id;
+};
+
+wakeful::Waker order_waker(WakeOrder& target) {
+  static constexpr wakeful::RawWakerVTable vtable{[](const void* data) noexcept {
+                                                    return wakeful::RawWaker{data, &vtable};
+                                                  },
+                                                  [](const void* data) noexcept {
+                                                    const auto* target = static_cast<const WakeOrder*>(data);
+                                                    target->order->push_back(target->id);
+                                                  },
+                                                  [](const void* data) noexcept {
+                                                    const auto* target = static_cast<const WakeOrder*>(data);
+                                                    target->order->push_back(target->id);
+                                                  },
+                                                  [](const void*) noexcept {}};
+  return wakeful::Waker::from_raw(wakeful::RawWaker{&target, &vtable});
+}
+
+TEST_CASE("a WakeList wakes what it was given, once each, in order, and touches nothing else") {
+  CountingWaker counter;
+  {
+    WakeList list;  // made and dropped empty: no waker is made, dropped or woken
+    CHECK(list.empty());
+  }
+  CHECK(counter.clones() == 0);
+
+  std::vector<int> order;
+  std::vector<WakeOrder> targets;
+  targets.reserve(WakeList::capacity);
+  {
+    WakeList list;
+    for (int i = 0; i < static_cast<int>(WakeList::capacity); ++i) {
+      targets.push_back(WakeOrder{&order, i});
+      list.push(order_waker(targets.back()));
+    }
+    CHECK(list.full());
+    list.wake_all();
+    CHECK(list.empty());
+    CHECK(order.size() == WakeList::capacity);
+    for (int i = 0; i < static_cast<int>(order.size()); ++i) {
+      CHECK(order[static_cast<std::size_t>(i)] == i);
+    }
+    list.push(counter.waker());  // reusable after wake_all; the destructor wakes what is left
+  }
+  CHECK(counter.wakes() == 1);
+  CHECK(counter.outstanding() == 0);
 }
 
 TEST_SUITE_END();
