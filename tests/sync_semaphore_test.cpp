@@ -6,6 +6,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -437,6 +438,48 @@ TEST_CASE("one permit across 2 and 4 workers: mutual exclusion and an exact tota
     CHECK(counters.total == static_cast<long>(tasks) * rounds);
     CHECK(sem->available_permits() == 1);
   }
+}
+
+TEST_CASE("try_acquire from plain threads beside tasks that wait: mutual exclusion and an exact total") {
+  // try_acquire and an uncontended acquire take the permit without the lock; a release hands it
+  // to a waiting task under the lock. Both paths at once, on one permit.
+  constexpr int tasks = 8;
+  constexpr int rounds = 300;
+  constexpr int thread_rounds = 2000;
+  Runtime rt(2);
+  auto sem = std::make_shared<Semaphore>(1);
+  Counters counters;
+  std::vector<JoinHandle<void>> handles;
+  handles.reserve(tasks);
+  for (int t = 0; t < tasks; ++t) {
+    handles.push_back(rt.spawn(contend(sem, counters, rounds, true)));
+  }
+  std::atomic<long> taken_by_threads{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < thread_rounds; ++i) {
+        if (std::optional<SemaphorePermit> permit = sem->try_acquire()) {
+          const int now = counters.inside.fetch_add(1) + 1;
+          int most = counters.most_inside.load();
+          while (now > most && !counters.most_inside.compare_exchange_weak(most, now)) {
+          }
+          ++counters.total;
+          counters.inside.fetch_sub(1);
+          taken_by_threads.fetch_add(1);
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  for (auto& handle : handles) {
+    rt.block_on(std::move(handle));
+  }
+  CHECK(counters.most_inside.load() == 1);
+  CHECK(counters.total == static_cast<long>(tasks) * rounds + taken_by_threads.load());
+  CHECK(sem->available_permits() == 1);
 }
 
 TEST_CASE("three permits across 4 workers: never more than three inside, all returned") {

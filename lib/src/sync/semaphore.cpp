@@ -3,13 +3,14 @@
 #include "wakeful/sync/semaphore.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cassert>
 
 namespace wakeful {
 
 using detail::SemaphoreWaiter;
 
-Semaphore::Semaphore(std::size_t permits) : permits_(permits) {
+Semaphore::Semaphore(std::size_t permits) : word_(permits << permit_shift) {
   if (permits > max_permits) {
     throw std::overflow_error("wakeful: Semaphore permits exceed Semaphore::max_permits");
   }
@@ -24,12 +25,25 @@ Semaphore::Acquire Semaphore::acquire(std::size_t n) {
   return Acquire(*this, n);
 }
 
+bool Semaphore::try_take(std::size_t n, bool& closed) noexcept {
+  std::size_t word = word_.load(std::memory_order_relaxed);
+  for (;;) {
+    closed = (word & closed_bit) != 0;
+    if (closed || (word >> permit_shift) < n) {
+      return false;
+    }
+    if (word_.compare_exchange_weak(word, word - (n << permit_shift), std::memory_order_acquire,
+                                    std::memory_order_relaxed)) {
+      return true;
+    }
+  }
+}
+
 std::optional<SemaphorePermit> Semaphore::try_acquire(std::size_t n) {
-  const std::lock_guard lock(mutex_);
-  if (closed_ || permits_ < n) {
+  bool closed = false;
+  if (!try_take(n, closed)) {
     return std::nullopt;
   }
-  permits_ -= n;
   return SemaphorePermit(*this, n);
 }
 
@@ -57,41 +71,39 @@ std::optional<OwnedSemaphorePermit> Semaphore::try_acquire_owned(std::shared_ptr
 
 void Semaphore::add_permits(std::size_t n) {
   std::unique_lock lock(mutex_);
-  if (n > max_permits - permits_) {
+  // Only acquires run beside this (releases take the lock), and they only lower the count.
+  if (n > max_permits - (word_.load(std::memory_order_relaxed) >> permit_shift)) {
     throw std::overflow_error("wakeful: Semaphore::add_permits beyond Semaphore::max_permits");
   }
   release_locked(lock, n);
 }
 
 std::size_t Semaphore::available_permits() const noexcept {
-  const std::lock_guard lock(mutex_);
-  return permits_;
+  return word_.load(std::memory_order_relaxed) >> permit_shift;
 }
 
 void Semaphore::close() {
   detail::WakeList wakes;
   std::unique_lock lock(mutex_);
-  closed_ = true;
+  word_.fetch_or(closed_bit, std::memory_order_relaxed);
   while (SemaphoreWaiter* waiter = waiters_.front()) {
     if (wakes.full()) {
-      lock.unlock();  // nobody joins the line once closed_ is set
+      lock.unlock();  // nobody joins the line once the closed bit is set
       wakes.wake_all();
       lock.lock();
       continue;
     }
     waiters_.pop_front();
-    permits_ += waiter->wanted - waiter->remaining;  // what it had been handed comes back to the pool
-    waiter->state = SemaphoreWaiter::State::closed;
+    // What it had been handed comes back to the free count.
+    word_.fetch_add((waiter->wanted - waiter->remaining) << permit_shift, std::memory_order_release);
     wakes.push(std::move(waiter->waker));
+    waiter->state.store(SemaphoreWaiter::State::closed, std::memory_order_release);  // last: its future may go now
   }
   lock.unlock();
   wakes.wake_all();
 }
 
-bool Semaphore::is_closed() const noexcept {
-  const std::lock_guard lock(mutex_);
-  return closed_;
-}
+bool Semaphore::is_closed() const noexcept { return (word_.load(std::memory_order_relaxed) & closed_bit) != 0; }
 
 void Semaphore::release(std::size_t n) noexcept {
   std::unique_lock lock(mutex_);
@@ -100,46 +112,62 @@ void Semaphore::release(std::size_t n) noexcept {
 
 void Semaphore::release_locked(std::unique_lock<detail::Mutex>& lock, std::size_t n) noexcept {
   detail::WakeList wakes;
-  permits_ += n;
-  while (assign_locked(wakes)) {
-    lock.unlock();
-    wakes.wake_all();
-    lock.lock();
+  while (n != 0) {
+    SemaphoreWaiter* waiter = waiters_.front();
+    if (waiter == nullptr) {
+      word_.fetch_add(n << permit_shift, std::memory_order_release);
+      break;
+    }
+    if (wakes.full()) {
+      lock.unlock();  // the permits in hand stay out of the count: they are the waiters'
+      wakes.wake_all();
+      lock.lock();
+      continue;
+    }
+    const std::size_t given = std::min(n, waiter->remaining);
+    waiter->remaining -= given;
+    n -= given;
+    if (waiter->remaining != 0) {
+      break;  // it keeps its place in front, with what it got so far (n is 0)
+    }
+    waiters_.pop_front();
+    wakes.push(std::move(waiter->waker));
+    waiter->state.store(SemaphoreWaiter::State::granted, std::memory_order_release);  // last: its future may go now
   }
   lock.unlock();
   wakes.wake_all();
 }
 
-bool Semaphore::assign_locked(detail::WakeList& wakes) noexcept {
-  while (permits_ != 0) {
-    SemaphoreWaiter* waiter = waiters_.front();
-    if (waiter == nullptr) {
-      return false;
-    }
-    if (wakes.full()) {
-      return true;
-    }
-    const std::size_t given = std::min(permits_, waiter->remaining);
-    waiter->remaining -= given;
-    permits_ -= given;
-    if (waiter->remaining != 0) {
-      return false;  // it keeps its place in front, with what it got so far
-    }
-    waiters_.pop_front();
-    waiter->state = SemaphoreWaiter::State::granted;
-    wakes.push(std::move(waiter->waker));
-  }
-  return false;
-}
-
 bool Semaphore::poll_acquire(SemaphoreWaiter& waiter, std::size_t n, const Waker& waker) {
-  const std::lock_guard lock(mutex_);
-  switch (waiter.state) {
+  // Granted or closed while waiting: the state was published last, without a lock to take.
+  switch (waiter.state.load(std::memory_order_acquire)) {
     case SemaphoreWaiter::State::granted:
-      waiter.state = SemaphoreWaiter::State::idle;
+      waiter.state.store(SemaphoreWaiter::State::idle, std::memory_order_relaxed);
       return true;
     case SemaphoreWaiter::State::closed:
-      waiter.state = SemaphoreWaiter::State::idle;
+      waiter.state.store(SemaphoreWaiter::State::idle, std::memory_order_relaxed);
+      throw SemaphoreClosed();
+    case SemaphoreWaiter::State::idle: {
+      bool closed = false;
+      if (try_take(n, closed)) {
+        return true;  // enough free permits, so nobody waits
+      }
+      if (closed) {
+        throw SemaphoreClosed();
+      }
+      break;
+    }
+    case SemaphoreWaiter::State::queued:
+      break;
+  }
+
+  const std::lock_guard lock(mutex_);
+  switch (waiter.state.load(std::memory_order_relaxed)) {
+    case SemaphoreWaiter::State::granted:
+      waiter.state.store(SemaphoreWaiter::State::idle, std::memory_order_relaxed);
+      return true;
+    case SemaphoreWaiter::State::closed:
+      waiter.state.store(SemaphoreWaiter::State::idle, std::memory_order_relaxed);
       throw SemaphoreClosed();
     case SemaphoreWaiter::State::queued:
       if (!waiter.waker.will_wake(waker)) {
@@ -149,18 +177,30 @@ bool Semaphore::poll_acquire(SemaphoreWaiter& waiter, std::size_t n, const Waker
     case SemaphoreWaiter::State::idle:
       break;
   }
-  if (closed_) {
-    throw SemaphoreClosed();
+  // Not enough free permits, as seen without the lock; acquires may still take some meanwhile,
+  // but no release adds any while the lock is held.
+  std::size_t word = word_.load(std::memory_order_relaxed);
+  for (;;) {
+    if ((word & closed_bit) != 0) {
+      throw SemaphoreClosed();
+    }
+    const std::size_t free = word >> permit_shift;
+    if (free >= n) {
+      if (word_.compare_exchange_weak(word, word - (n << permit_shift), std::memory_order_acquire,
+                                      std::memory_order_relaxed)) {
+        return true;
+      }
+      continue;
+    }
+    if (word_.compare_exchange_weak(word, word & closed_bit, std::memory_order_acquire, std::memory_order_relaxed)) {
+      // Take what there is and wait for the rest.
+      waiter.wanted = n;
+      waiter.remaining = n - free;
+      break;
+    }
   }
-  if (permits_ >= n) {  // then nobody waits: a waiter would have taken them
-    permits_ -= n;
-    return true;
-  }
-  waiter.wanted = n;
-  waiter.remaining = n - permits_;  // take what there is and wait for the rest
-  permits_ = 0;
   waiter.waker = waker;
-  waiter.state = SemaphoreWaiter::State::queued;
+  waiter.state.store(SemaphoreWaiter::State::queued, std::memory_order_relaxed);
   waiters_.push_back(&waiter);
   return false;
 }
@@ -168,7 +208,7 @@ bool Semaphore::poll_acquire(SemaphoreWaiter& waiter, std::size_t n, const Waker
 void Semaphore::cancel_acquire(SemaphoreWaiter& waiter) noexcept {
   std::unique_lock lock(mutex_);
   std::size_t given_back = 0;
-  switch (waiter.state) {
+  switch (waiter.state.load(std::memory_order_relaxed)) {
     case SemaphoreWaiter::State::queued:
       waiters_.remove(&waiter);
       given_back = waiter.wanted - waiter.remaining;
@@ -180,7 +220,7 @@ void Semaphore::cancel_acquire(SemaphoreWaiter& waiter) noexcept {
     case SemaphoreWaiter::State::idle:
       break;
   }
-  waiter.state = SemaphoreWaiter::State::idle;
+  waiter.state.store(SemaphoreWaiter::State::idle, std::memory_order_relaxed);
   Waker dropped = std::move(waiter.waker);  // dropped after unlocking, as any waker
   release_locked(lock, given_back);
 }

@@ -2,17 +2,22 @@
 // Semaphore: a fair, asynchronous counting semaphore (tokio::sync::Semaphore), and the waiter
 // queue under Mutex and RwLock.
 //
-// Invariants. One lock (detail::Mutex) guards the pool of free permits, the closed flag and a
-// FIFO list of waiters; each waiter lives in its acquire future and records how many permits it
-// still needs. Free permits are handed to the waiters in order as they come back: the front
-// waiter takes what it needs, or all there is and stays in front. So while anyone waits the pool
-// is empty, and a newcomer, which finds the pool empty, queues behind them: large requests are
-// not starved by small ones, and a task that releases and acquires again goes to the back of
-// the line. A waiter leaves the list only under the lock: when it has all its permits (GRANTED,
-// its waker taken to be woken after unlocking), when the semaphore closes (CLOSED), or when its
-// future is dropped. A dropped future gives back what it had been assigned, through the same
-// hand-out, so nothing is lost and nobody behind it loses their place.
+// Invariants. The free permits and the closed flag are one atomic word; one lock
+// (detail::Mutex) guards a FIFO list of waiters, each living in its acquire future and recording
+// how many permits it still needs. Permits that come back are handed to the waiters in order,
+// under the lock, before any reaches the atomic word: the front waiter takes what it needs, or
+// all there is and stays in front. So while anyone waits the word holds no permit, and a
+// newcomer, which finds none, queues behind them: large requests are not starved by small
+// ones, and a task that releases and acquires again goes to the back of the line. That is also
+// why an acquire may take permits from the word without the lock (a compare-and-swap): when the
+// word has enough, nobody waits. A waiter leaves the list only under the lock: when it has all
+// its permits (GRANTED: its waker is taken first, to be woken after unlocking, and the state is
+// published last, so that its future, which reads the state without the lock, may be gone the
+// moment it is set), when the semaphore closes (CLOSED, likewise), or when its future is
+// dropped. A dropped future gives back what it had been assigned, through the same hand-out, so
+// nothing is lost and nobody behind it loses their place.
 
+#include <atomic>
 #include <cstddef>
 #include <limits>
 #include <memory>
@@ -43,8 +48,8 @@ class SemaphoreClosed : public std::runtime_error {
 
 namespace detail {
 
-/// An acquire future's place in its semaphore's line. Guarded by the semaphore's lock: the
-/// future itself reads and writes it only through the semaphore, under that lock.
+/// An acquire future's place in its semaphore's line. Guarded by the semaphore's lock, except
+/// `state`, which the future's poll reads without it to learn that it was granted (or closed).
 struct SemaphoreWaiter {
   enum class State : unsigned char { idle, queued, granted, closed };
 
@@ -53,7 +58,7 @@ struct SemaphoreWaiter {
   Waker waker;
   std::size_t wanted = 0;     // permits asked for
   std::size_t remaining = 0;  // permits not assigned yet
-  State state = State::idle;
+  std::atomic<State> state{State::idle};
 };
 
 }  // namespace detail
@@ -116,14 +121,19 @@ class Semaphore {
   bool poll_acquire(detail::SemaphoreWaiter& waiter, std::size_t n, const Waker& waker);
   /// The drop of a waiting acquire future: leaves the line and gives back what it was assigned.
   void cancel_acquire(detail::SemaphoreWaiter& waiter) noexcept;
-  /// Adds `n` to the pool and hands permits out; `lock` is held on entry and released on return.
+  /// Hands `n` permits to the waiters in order and the rest to the free count; `lock` is held on
+  /// entry and released on return.
   void release_locked(std::unique_lock<detail::Mutex>& lock, std::size_t n) noexcept;
-  /// Hands pooled permits to the waiters in order; true when it stopped because `wakes` is full.
-  bool assign_locked(detail::WakeList& wakes) noexcept;
+  /// Takes `n` free permits without the lock if there are that many; false otherwise (or when
+  /// closed, which `closed` then says).
+  bool try_take(std::size_t n, bool& closed) noexcept;
+
+  // The word: free permits << 1 | closed.
+  static constexpr std::size_t closed_bit = 1;
+  static constexpr unsigned permit_shift = 1;
 
   mutable detail::Mutex mutex_;
-  std::size_t permits_;  // guarded by mutex_; 0 while waiters_ is not empty
-  bool closed_ = false;  // guarded by mutex_
+  std::atomic<std::size_t> word_;  // no permit in it while waiters_ is not empty
   detail::IntrusiveList<detail::SemaphoreWaiter, &detail::SemaphoreWaiter::prev, &detail::SemaphoreWaiter::next>
       waiters_;  // FIFO, guarded by mutex_
 };
