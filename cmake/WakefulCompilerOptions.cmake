@@ -30,6 +30,13 @@ if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_L
   target_compile_options(wakeful_warnings INTERFACE -Wno-restrict)
 endif()
 
+# WAKEFUL_LINKER=lld (or gold) links with that linker instead of the compiler's default (the
+# presets use lld: CI links some 150 programs, and under the sanitizers ld spends minutes on it).
+set(WAKEFUL_LINKER "" CACHE STRING "Linker for -fuse-ld= (lld, gold; empty: the compiler's default)")
+if(WAKEFUL_LINKER)
+  add_link_options(-fuse-ld=${WAKEFUL_LINKER})
+endif()
+
 # Options for the programs that exist to be run by the suite (tests, examples, the guide's
 # examples): the sanitizer presets compile them at -O0, which halves their compile time (most of
 # it is the optimiser on coroutine-heavy test code), while the library and the server keep the
