@@ -34,6 +34,17 @@ using wakeful::test::LoadClients;
 
 namespace {
 
+// Waits for a server to exit; when it does not exit with status 0 (or not at all: it is then
+// stopped and the status is -1), the failure shows what the server logged.
+template <class Process>
+bool exited_cleanly(Process& process) {
+  const auto [output, status] = process.wait();
+  if (status != 0) {
+    MESSAGE("exit status " << status << "; the server's output:\n" << output);
+  }
+  return status == 0;
+}
+
 // Clients of each load: 50, 10 of which open a new connection for every request.
 constexpr int load_clients = 50;
 constexpr int closing_clients = 10;
@@ -157,7 +168,7 @@ TEST_CASE("two processes on one port (--reuse-port): the old one stops under loa
   HttpdProcess next({"--port", std::to_string(old.port()), "--reuse-port", "--threads", "2"});
   REQUIRE(clients.wait_answered(600));
   old.signal(SIGTERM);
-  CHECK(old.wait().second == 0);
+  CHECK(exited_cleanly(old));
   const std::uint64_t after_stop = clients.counts.answered.load();
   REQUIRE(clients.wait_answered(after_stop + 300));  // the new one serves them all
   clients.stop();
@@ -166,7 +177,7 @@ TEST_CASE("two processes on one port (--reuse-port): the old one stops under loa
   CHECK(clients.counts.refused.load() == 0);
   CHECK(clients.counts.unfinished.load() == 0);
   next.signal(SIGTERM);
-  CHECK(next.wait().second == 0);
+  CHECK(exited_cleanly(next));
 }
 
 TEST_CASE("the drain's grace: a kept-alive connection's next request is answered with a close") {
@@ -196,7 +207,7 @@ TEST_CASE("the drain's grace: a kept-alive connection's next request is answered
   // The connection that sends nothing is closed once the grace is over, without a word.
   CHECK(idle.closed_within(15s));
   CHECK(idle.received().empty());
-  CHECK(server.wait().second == 0);
+  CHECK(exited_cleanly(server));
 }
 
 TEST_CASE("sockets from systemd (LISTEN_FDS): served, never closed for others, so a restart loses nothing") {
@@ -215,7 +226,7 @@ TEST_CASE("sockets from systemd (LISTEN_FDS): served, never closed for others, s
   REQUIRE(answer.size() == 1);
   CHECK(answer[0].status == 200);
   first.signal(SIGTERM);
-  CHECK(first.wait().second == 0);
+  CHECK(exited_cleanly(first));
 
   // Between two servers the socket still listens (this process holds it, as systemd does):
   // a connection queues instead of being refused, and the next server answers it.
@@ -227,7 +238,7 @@ TEST_CASE("sockets from systemd (LISTEN_FDS): served, never closed for others, s
   REQUIRE(later.size() == 1);
   CHECK(later[0].body == "Hello, World!");
   second.signal(SIGTERM);
-  CHECK(second.wait().second == 0);
+  CHECK(exited_cleanly(second));
 }
 
 TEST_CASE("LISTEN_FDS that do not name listening sockets are refused; another process's are ignored") {
@@ -250,7 +261,7 @@ TEST_CASE("LISTEN_FDS that do not name listening sockets are refused; another pr
   HttpClient client(port_in(*listening));
   CHECK(client.request(get("/plaintext")));
   other.signal(SIGTERM);
-  CHECK(other.wait().second == 0);
+  CHECK(exited_cleanly(other));
 }
 
 TEST_CASE("SIGUSR2 under load, 20 upgrades in a row: no request lost, no connection refused") {
@@ -309,7 +320,7 @@ TEST_CASE("an upgrade to a binary that fails leaves the server serving") {
   CHECK(response->status == 200);
   CHECK(!response->closes());
   server.signal(SIGTERM);
-  CHECK(server.wait().second == 0);
+  CHECK(exited_cleanly(server));
 }
 
 TEST_SUITE_END();
