@@ -43,6 +43,11 @@ class WaitDone {
 
 }  // namespace
 
+void Backend::attach(ScheduledIo& owner, PeerClose /*peer_close*/) noexcept {
+  asio_error_code ignored;  // on failure each wait tries again, and its completion reports it
+  owner.descriptor().non_blocking(true, ignored);
+}
+
 void Backend::arm(ScheduledIo& owner, Direction direction) {
   owner.descriptor().async_wait(direction == Direction::read ? Descriptor::wait_read : Descriptor::wait_write,
                                 WaitDone(owner, direction));

@@ -20,8 +20,11 @@ class Backend {
  public:
   explicit Backend(ScheduledIo& /*owner*/) noexcept {}
 
-  /// Nothing to do: the peer's close needs no watching here.
-  void attach(ScheduledIo& /*owner*/, PeerClose /*peer_close*/) noexcept {}
+  /// Puts the descriptor in non-blocking mode now, on the registering thread (the peer's close
+  /// needs no watching here). Asio would do it at the first async_wait, writing the descriptor's
+  /// state there: a reader and a writer on two workers arming their first waits at once raced on
+  /// it (ThreadSanitizer).
+  static void attach(ScheduledIo& owner, PeerClose peer_close) noexcept;
 
   /// Starts an async_wait for `direction`; on the owner's thread.
   static void arm(ScheduledIo& owner, Direction direction);
