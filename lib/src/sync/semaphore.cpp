@@ -138,44 +138,49 @@ void Semaphore::release_locked(std::unique_lock<detail::Mutex>& lock, std::size_
   wakes.wake_all();
 }
 
+namespace {
+
+// A waiter the semaphore has answered takes the answer: true when granted, SemaphoreClosed when
+// closed (either way it is idle again); false while it has none.
+bool take_answer(SemaphoreWaiter& waiter, SemaphoreWaiter::State state) {
+  if (state != SemaphoreWaiter::State::granted && state != SemaphoreWaiter::State::closed) {
+    return false;
+  }
+  waiter.state.store(SemaphoreWaiter::State::idle, std::memory_order_relaxed);
+  if (state == SemaphoreWaiter::State::closed) {
+    throw SemaphoreClosed();
+  }
+  return true;
+}
+
+}  // namespace
+
 bool Semaphore::poll_acquire(SemaphoreWaiter& waiter, std::size_t n, const Waker& waker) {
   // Granted or closed while waiting: the state was published last, without a lock to take.
-  switch (waiter.state.load(std::memory_order_acquire)) {
-    case SemaphoreWaiter::State::granted:
-      waiter.state.store(SemaphoreWaiter::State::idle, std::memory_order_relaxed);
-      return true;
-    case SemaphoreWaiter::State::closed:
-      waiter.state.store(SemaphoreWaiter::State::idle, std::memory_order_relaxed);
-      throw SemaphoreClosed();
-    case SemaphoreWaiter::State::idle: {
-      bool closed = false;
-      if (try_take(n, closed)) {
-        return true;  // enough free permits, so nobody waits
-      }
-      if (closed) {
-        throw SemaphoreClosed();
-      }
-      break;
+  const SemaphoreWaiter::State seen = waiter.state.load(std::memory_order_acquire);
+  if (take_answer(waiter, seen)) {
+    return true;
+  }
+  if (seen == SemaphoreWaiter::State::idle) {
+    bool closed = false;
+    if (try_take(n, closed)) {
+      return true;  // enough free permits, so nobody waits
     }
-    case SemaphoreWaiter::State::queued:
-      break;
+    if (closed) {
+      throw SemaphoreClosed();
+    }
   }
 
   const std::lock_guard lock(mutex_);
-  switch (waiter.state.load(std::memory_order_relaxed)) {
-    case SemaphoreWaiter::State::granted:
-      waiter.state.store(SemaphoreWaiter::State::idle, std::memory_order_relaxed);
-      return true;
-    case SemaphoreWaiter::State::closed:
-      waiter.state.store(SemaphoreWaiter::State::idle, std::memory_order_relaxed);
-      throw SemaphoreClosed();
-    case SemaphoreWaiter::State::queued:
-      if (!waiter.waker.will_wake(waker)) {
-        waiter.waker = waker;
-      }
-      return false;
-    case SemaphoreWaiter::State::idle:
-      break;
+  const SemaphoreWaiter::State now = waiter.state.load(std::memory_order_relaxed);
+  if (take_answer(waiter, now)) {
+    return true;
+  }
+  if (now == SemaphoreWaiter::State::queued) {
+    if (!waiter.waker.will_wake(waker)) {
+      waiter.waker = waker;
+    }
+    return false;
   }
   // Not enough free permits, as seen without the lock; acquires may still take some meanwhile,
   // but no release adds any while the lock is held.
