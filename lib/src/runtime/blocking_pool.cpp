@@ -16,6 +16,7 @@ namespace {
 
 // Runs a job the queue handed over (its reference is now the runner's), or cancels it when
 // abort() came first.
+// Runs a job (or drops it, if it was aborted first); complete_job then publishes its output.
 void run_job(TaskHeader* task) noexcept {
   if (transition_to_running(task)) {
     task->vtable->cancel(task);
@@ -23,6 +24,10 @@ void run_job(TaskHeader* task) noexcept {
     [[maybe_unused]] const bool done = task->vtable->poll(task);
     assert(done);  // a BlockingCall is never Pending
   }
+}
+
+// Publishes the job's output and wakes whoever awaits its JoinHandle.
+void complete_job(TaskHeader* task) noexcept {
   transition_to_complete(task);
   task_ref_dec(task, 1);
 }
@@ -96,8 +101,11 @@ void BlockingPool::thread_main(std::uint64_t key) {
       lock.unlock();
       run_job(task);
       lock.lock();
-      --running_;
-      ++completed_;
+      ++completed_;  // before the wake: whoever awaited the job sees it counted
+      lock.unlock();
+      complete_job(task);
+      lock.lock();
+      --running_;  // after the wake: a paused clock must not advance between the two
       lock.unlock();
       finished_one();
       lock.lock();
