@@ -99,6 +99,8 @@ std::string render_metrics(const std::vector<WorkerStats>& workers, const wakefu
              [&](std::size_t w) { return executor[w].wakes_remote; });
   per_worker("wakeful_parks_total", "counter", "Times the worker slept waiting for work.", n,
              [&](std::size_t w) { return executor[w].parks; });
+  per_worker("wakeful_spins_total", "counter", "Times a spin before parking found work (no sleep needed).", n,
+             [&](std::size_t w) { return executor[w].spins; });
   const std::size_t m = workers.size();
   per_worker("wakeful_joinset_child_polls_total", "counter", "Polls of join-set children (connections).", m,
              [&](std::size_t w) { return workers[w].set_child_polls.get(); });

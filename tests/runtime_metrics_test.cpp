@@ -8,6 +8,7 @@
 #include "wakeful/future/ready.hpp"
 #include "wakeful/future/yield_now.hpp"
 #include "wakeful/runtime/runtime.hpp"
+#include "wakeful/sync/mpsc.hpp"
 #include "wakeful/task/spawn.hpp"
 
 using namespace wakeful;  // NOLINT(google-build-using-namespace)
@@ -59,6 +60,61 @@ TEST_CASE("metrics are reported per worker") {
     CHECK(test::eventually([&] { return rt.metrics()[w].tasks_spawned == 1 && rt.metrics()[w].tasks_alive == 0; }));
   }
   CHECK(rt.metrics().size() == 3);
+}
+
+namespace {
+
+// Two tasks, one on each worker, pass a counter back and forth `rounds` times over two channels:
+// every hand-over wakes a task on the other worker.
+void ping_pong(Runtime& rt, int rounds) {
+  auto [to_right, right_rx] = mpsc::channel<int>(1);
+  auto [to_left, left_rx] = mpsc::channel<int>(1);
+  JoinHandle<int> right = rt.spawn_on(1, [](mpsc::Receiver<int> rx, mpsc::Sender<int> tx) -> Async<int> {
+    int last = 0;
+    while (std::optional<int> n = co_await rx.recv()) {
+      last = *n;
+      (void)co_await tx.send(*n + 1);
+    }
+    co_return last;
+  }(std::move(right_rx), std::move(to_left)));
+  JoinHandle<int> left = rt.spawn_on(0, [](mpsc::Sender<int> tx, mpsc::Receiver<int> rx, int rounds) -> Async<int> {
+    int n = 0;
+    for (int i = 0; i < rounds; ++i) {
+      (void)co_await tx.send(n);
+      n = (co_await rx.recv()).value_or(-1);
+    }
+    co_return n;
+  }(std::move(to_right), std::move(left_rx), rounds));
+  CHECK(block_on(std::move(left)) == rounds);
+  CHECK(block_on(std::move(right)) == rounds - 1);
+}
+
+}  // namespace
+
+// A worker woken by another spins on its inbox for a moment before parking (worker.cpp,
+// spin_before_park); the metrics count the spins that found work. On a loaded machine a spin can
+// miss every time for a while, so the exchange goes on until one is seen (bounded).
+TEST_CASE("workers handing tasks back and forth spin before parking, and the spins are counted") {
+  Runtime rt(2);
+  const auto spins = [&rt] { return rt.metrics()[0].spins + rt.metrics()[1].spins; };
+  for (int batch = 0; batch < 50 && spins() == 0; ++batch) {
+    ping_pong(rt, 2'000);
+  }
+  CHECK(spins() > 0);
+}
+
+TEST_CASE("a lone worker never spins: only another worker's wake can end a spin early") {
+  Runtime rt(1);
+  for (int i = 0; i < 20; ++i) {
+    auto gate = std::make_shared<test::Gate>();
+    JoinHandle<void> h = rt.spawn(test::GateFuture(gate));
+    REQUIRE(test::eventually([&] { return gate->was_polled(); }));
+    gate->open();  // from this thread, through the inbox
+    block_on(h);
+  }
+  const WorkerMetrics m = rt.metrics()[0];
+  CHECK(m.wakes_remote == 20);
+  CHECK(m.spins == 0);
 }
 
 TEST_SUITE_END();

@@ -4,12 +4,14 @@
 #include "worker.hpp"
 
 #include <cassert>
+#include <chrono>
 
 #include "wakeful/asio.hpp"
 
 #include "runtime_impl.hpp"
 #include "task_state.hpp"
 #include "wakeful/coop.hpp"
+#include "wakeful/detail/cpu_relax.hpp"
 
 // Asio's concurrency hints carry the flavour's prefix.
 #if WAKEFUL_ASIO_IS_BOOST
@@ -26,6 +28,8 @@ namespace {
 // Tasks run between two non-blocking turns of the reactor; tokio's event_interval, so that
 // ready I/O is noticed promptly even when the run queue never empties.
 constexpr std::size_t event_interval = 61;
+// How long a worker woken by another watches its inbox before parking (Worker::spin_before_park).
+constexpr std::chrono::nanoseconds park_spin = std::chrono::microseconds(10);
 }  // namespace
 
 // --- WorkerShared ---------------------------------------------------------------------------
@@ -402,6 +406,26 @@ bool Worker::auto_advance() {
   return false;
 }
 
+// Before parking, a worker whose last park was ended by another worker's wake (a task of ours
+// pushed into the inbox) watches its inbox for a moment: in an exchange between tasks of two
+// workers (a lock or a permit handed back and forth, a request and its reply over a channel)
+// the next wake tends to come within a microsecond or two, and a park costs a system call on
+// each side and a context switch, several microseconds. The spin reads one flag and makes no
+// system call; I/O that becomes ready meanwhile waits at most `park_spin`. A worker woken by
+// I/O or a timer parks at once, as a single worker always does.
+bool Worker::spin_before_park() const noexcept {
+  const auto deadline = std::chrono::steady_clock::now() + park_spin;
+  do {
+    for (int i = 0; i < 32; ++i) {
+      if (shared_->maybe_has_tasks() || stop_.load(std::memory_order_relaxed)) {
+        return true;
+      }
+      cpu_relax();
+    }
+  } while (std::chrono::steady_clock::now() < deadline);
+  return false;
+}
+
 // Parking in a balanced runtime is a handshake with spawners (Worker::unpark_a_sibling), in the
 // Dekker shape of WorkerShared's: this side counts itself in `parking` and publishes `parked_`,
 // fences, then looks at the other workers' spawn queues; a spawner publishes its task, fences,
@@ -409,6 +433,10 @@ bool Worker::auto_advance() {
 // unseen in a spawn queue while every other worker sleeps.
 void Worker::park() {
   if (auto_advance()) {
+    return;
+  }
+  if (inbox_ended_last_park_ && spin_before_park()) {
+    spins_.add();
     return;
   }
   if (!clock_.paused()) {
@@ -431,6 +459,7 @@ void Worker::park() {
       // One handler: a reactor event, a timer, or the unpark post. Handlers that became ready
       // with it run at the next turn, without another epoll_wait.
       io_.run_one();
+      inbox_ended_last_park_ = balanced_ && shared_->maybe_has_tasks();
     }
     shared_->finish_park();
   }
@@ -481,6 +510,7 @@ WorkerMetrics Worker::metrics() const noexcept {
   m.wakes_local = wakes_local_.get();
   m.wakes_remote = wakes_remote_.get();
   m.parks = parks_.get();
+  m.spins = spins_.get();
   m.io_polls = io_polls_.get();
   m.tasks_stolen = tasks_stolen_.get();
   m.auto_advances = auto_advances_.get();

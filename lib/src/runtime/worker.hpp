@@ -174,6 +174,7 @@ class Worker {
   void drain_inbox();
   void fire_timers();
   void arm_park_timer();
+  bool spin_before_park() const noexcept;
   void park();
   void shutdown();
 
@@ -198,6 +199,8 @@ class Worker {
   OwnedTasks owned_;
   std::vector<TaskHeader*> drained_;  // reused buffer for inbox batches
   std::atomic<bool> stop_{false};
+  // The last park ended with a task in the inbox: another worker woke one of ours. See park().
+  bool inbox_ended_last_park_ = false;
 
   Counter tasks_spawned_;
   Counter tasks_completed_;
@@ -205,6 +208,7 @@ class Worker {
   Counter wakes_local_;
   Counter wakes_remote_;
   Counter parks_;
+  Counter spins_;
   Counter io_polls_;
   Counter tasks_stolen_;
   Counter auto_advances_;

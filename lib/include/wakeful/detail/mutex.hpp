@@ -10,6 +10,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "wakeful/detail/cpu_relax.hpp"
+
 namespace wakeful::detail {
 
 class Mutex {
@@ -41,12 +43,6 @@ class Mutex {
   static constexpr std::uint32_t unlocked = 0;
   static constexpr std::uint32_t locked = 1;
   static constexpr std::uint32_t contended = 2;
-
-  static void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-  }
 
   void lock_contended() noexcept {
     for (int spin = 0; spin < 100; ++spin) {

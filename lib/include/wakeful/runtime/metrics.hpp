@@ -15,6 +15,7 @@ struct WorkerMetrics {
   std::uint64_t wakes_local = 0;    ///< Tasks scheduled from this worker's own thread.
   std::uint64_t wakes_remote = 0;   ///< Tasks scheduled from other threads, through the inbox.
   std::uint64_t parks = 0;          ///< Times the worker blocked waiting for work or I/O.
+  std::uint64_t spins = 0;          ///< Times a spin before parking found work (no park needed).
   std::uint64_t io_polls = 0;       ///< Non-blocking turns of the I/O reactor between task batches.
   std::uint64_t tasks_stolen = 0;   ///< Never-polled tasks this worker took from another's spawn queue.
   std::uint64_t auto_advances = 0;  ///< Jumps of a paused clock to the next timer (time::pause).
