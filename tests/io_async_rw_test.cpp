@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <random>
@@ -57,6 +58,41 @@ struct NullWriter {
   Poll<io::Result<void>> poll_shutdown(Context& /*cx*/) { return Poll<io::Result<void>>(std::in_place); }
 };
 static_assert(io::AsyncWrite<NullWriter>);
+
+// Gives `data` in reads of at most `chunk` bytes, then the end.
+struct ChunkReader {
+  std::span<const std::byte> data;
+  std::size_t chunk;
+  std::size_t reads = 0;
+  Poll<io::Result<std::size_t>> poll_read(Context& /*cx*/, std::span<std::byte> into) {
+    const std::size_t n = std::min({chunk, into.size(), data.size()});
+    std::copy_n(data.begin(), n, into.begin());
+    data = data.subspan(n);
+    ++reads;
+    return Poll<io::Result<std::size_t>>(std::in_place, n);
+  }
+};
+static_assert(io::AsyncRead<ChunkReader>);
+
+// Takes `first` bytes, then is full (Pending) until opened, then takes everything.
+struct GatedWriter {
+  std::size_t first;
+  bool open = false;
+  std::vector<std::byte> written;
+  std::vector<std::size_t> writes;
+  Poll<io::Result<std::size_t>> poll_write(Context& /*cx*/, std::span<const std::byte> data) {
+    if (!writes.empty() && !open) {
+      return Pending;
+    }
+    const std::size_t n = writes.empty() ? std::min(first, data.size()) : data.size();
+    written.insert(written.end(), data.begin(), data.begin() + static_cast<std::ptrdiff_t>(n));
+    writes.push_back(n);
+    return Poll<io::Result<std::size_t>>(std::in_place, n);
+  }
+  Poll<io::Result<void>> poll_flush(Context& /*cx*/) { return Poll<io::Result<void>>(std::in_place); }
+  Poll<io::Result<void>> poll_shutdown(Context& /*cx*/) { return Poll<io::Result<void>>(std::in_place); }
+};
+static_assert(io::AsyncWrite<GatedWriter>);
 
 Async<io::Result<void>> write_then_close(MemoryStream stream, std::vector<std::byte> data) {
   io::Result<void> written = co_await io::write_all(stream, data);
@@ -149,6 +185,25 @@ TEST_CASE("copy moves every byte and reports the count") {
   CHECK(rt.block_on(run(std::move(source), std::move(sink))) == data.size());
   CHECK(rt.block_on(std::move(writer)).ok());
   CHECK(rt.block_on(std::move(collector)) == data);  // the sink ended: its MemoryStream dropped
+}
+
+TEST_CASE("copy keeps reading into its buffer's free tail while the writer is full, then writes it at once") {
+  const std::vector<std::byte> data = random_bytes(20'000, 5);
+  ChunkReader reader{data, 1000, 0};
+  GatedWriter writer{100, false, {}, {}};
+  auto copy = io::copy(reader, writer);
+  Context cx(Waker::noop());
+  CHECK(copy.poll(cx).is_pending());
+  CHECK(writer.writes == std::vector<std::size_t>{100});
+  CHECK(reader.reads == 2);  // the second read came while the writer was full
+  CHECK(reader.data.size() == 18'000);
+  writer.open = true;
+  Poll<io::Result<std::uint64_t>> done = copy.poll(cx);
+  REQUIRE(done.is_ready());
+  CHECK(done->value() == data.size());
+  CHECK(writer.written == data);
+  REQUIRE(writer.writes.size() >= 2);
+  CHECK(writer.writes[1] >= 1900);  // what piled up while the writer was full, in one write
 }
 
 TEST_CASE("copy_bidirectional on streams of the user's own: exact counts, both sides shut down") {

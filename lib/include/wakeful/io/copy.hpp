@@ -2,13 +2,15 @@
 // io::copy and io::copy_bidirectional: bytes from readers to writers through a buffer of the
 // future's own (tokio's io::copy and io::copy_bidirectional), the heart of a proxy.
 //
-// A copy reads into its buffer only when the buffer is empty and writes the buffer out before it
-// reads again, so at most one buffer of bytes is ever in flight per direction. When a read would
-// wait and bytes were written since the last flush, it flushes the writer first: a buffering
-// writer (BufWriter) must not sit on bytes while the copy waits for more.
+// A copy reads into the free tail of its buffer and writes out what the buffer holds; while the
+// writer is full it keeps reading into the tail, so that the next write is as large as the
+// reader allowed, and at most one buffer of bytes is ever in flight per direction. When a read
+// would wait, the buffer is empty and bytes were written since the last flush, it flushes the
+// writer first: a buffering writer (BufWriter) must not sit on bytes while the copy waits for
+// more.
 //
 // The futures borrow the streams; the buffer (8 KiB per direction) is allocated at the first
-// read. Neither future is cancel safe: dropped midway, bytes read but not yet written are lost.
+// poll. Neither future is cancel safe: dropped midway, bytes read but not yet written are lost.
 
 #include <algorithm>
 #include <cstddef>
@@ -37,13 +39,16 @@ class CopyBuffer {
   /// error of either side.
   template <AsyncRead R, AsyncWrite W>
   Poll<Result<std::uint64_t>> poll_copy(Context& cx, R& reader, W& writer) {
+    if (!buffer_) {
+      buffer_ = std::make_unique_for_overwrite<std::byte[]>(capacity);
+    }
     for (;;) {
-      if (start_ == end_ && !read_done_) {
-        if (!buffer_) {
-          buffer_ = std::make_unique_for_overwrite<std::byte[]>(capacity);
+      if (end_ < capacity && !read_done_) {
+        Poll<Result<void>> filled = poll_fill(cx, reader);
+        if (filled.is_ready() && !filled->ok()) {
+          return Poll<Result<std::uint64_t>>(std::in_place, filled->error());
         }
-        Poll<Result<std::size_t>> n = reader.poll_read(cx, std::span(buffer_.get(), capacity));
-        if (n.is_pending()) {
+        if (filled.is_pending() && start_ == end_) {
           if (need_flush_) {
             Poll<Result<void>> flushed = writer.poll_flush(cx);
             if (flushed.is_ready()) {
@@ -55,16 +60,18 @@ class CopyBuffer {
           }
           return Pending;
         }
-        if (!n->ok()) {
-          return Poll<Result<std::uint64_t>>(std::in_place, n->error());
-        }
-        start_ = 0;
-        end_ = **n;
-        read_done_ = end_ == 0;
       }
       while (start_ < end_) {
         Poll<Result<std::size_t>> n = writer.poll_write(cx, std::span(buffer_.get() + start_, end_ - start_));
         if (n.is_pending()) {
+          // While the writer is full, take what the reader has into the free tail, so that
+          // the next write is a large one.
+          if (end_ < capacity && !read_done_) {
+            Poll<Result<void>> filled = poll_fill(cx, reader);
+            if (filled.is_ready() && !filled->ok()) {
+              return Poll<Result<std::uint64_t>>(std::in_place, filled->error());
+            }
+          }
           return Pending;
         }
         if (!n->ok()) {
@@ -77,6 +84,7 @@ class CopyBuffer {
         copied_ += **n;
         need_flush_ = true;
       }
+      start_ = end_ = 0;
       if (read_done_) {
         Poll<Result<void>> flushed = writer.poll_flush(cx);
         if (flushed.is_pending()) {
@@ -92,6 +100,21 @@ class CopyBuffer {
   }
 
  private:
+  // Reads into the free tail [end_, capacity): Ready(ok) once bytes came or the reader ended.
+  template <AsyncRead R>
+  Poll<Result<void>> poll_fill(Context& cx, R& reader) {
+    Poll<Result<std::size_t>> n = reader.poll_read(cx, std::span(buffer_.get() + end_, capacity - end_));
+    if (n.is_pending()) {
+      return Pending;
+    }
+    if (!n->ok()) {
+      return Poll<Result<void>>(std::in_place, n->error());
+    }
+    end_ += **n;
+    read_done_ = **n == 0;
+    return Poll<Result<void>>(std::in_place);
+  }
+
   std::unique_ptr<std::byte[]> buffer_;
   std::size_t start_ = 0;  // the bytes read and not yet written: [start_, end_)
   std::size_t end_ = 0;
