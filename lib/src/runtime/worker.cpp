@@ -435,9 +435,14 @@ void Worker::park() {
   if (auto_advance()) {
     return;
   }
-  if (inbox_ended_last_park_ && spin_before_park()) {
-    spins_.add();
-    return;
+  if (inbox_ended_last_park_) {
+    if (steal()) {
+      return;  // never-polled tasks of a busy worker come before a spin
+    }
+    if (spin_before_park()) {
+      spins_.add();
+      return;
+    }
   }
   if (!clock_.paused()) {
     arm_park_timer();
