@@ -399,15 +399,20 @@ struct Counters {
   std::atomic<int> inside{0};
   std::atomic<int> most_inside{0};
   long total = 0;  // written only while holding a permit of a one-permit semaphore
+
+  /// Counts one more holder in, recording the most seen at once.
+  void enter() {
+    const int now = inside.fetch_add(1) + 1;
+    int most = most_inside.load();
+    while (now > most && !most_inside.compare_exchange_weak(most, now)) {
+    }
+  }
 };
 
 Async<void> contend(std::shared_ptr<Semaphore> sem, Counters& counters, int rounds, bool count_total) {
   for (int i = 0; i < rounds; ++i) {
     OwnedSemaphorePermit permit = co_await Semaphore::acquire_owned(sem);
-    const int now = counters.inside.fetch_add(1) + 1;
-    int most = counters.most_inside.load();
-    while (now > most && !counters.most_inside.compare_exchange_weak(most, now)) {
-    }
+    counters.enter();
     if (count_total) {
       ++counters.total;
     }
@@ -460,10 +465,7 @@ TEST_CASE("try_acquire from plain threads beside tasks that wait: mutual exclusi
     threads.emplace_back([&] {
       for (int i = 0; i < thread_rounds; ++i) {
         if (std::optional<SemaphorePermit> permit = sem->try_acquire()) {
-          const int now = counters.inside.fetch_add(1) + 1;
-          int most = counters.most_inside.load();
-          while (now > most && !counters.most_inside.compare_exchange_weak(most, now)) {
-          }
+          counters.enter();
           ++counters.total;
           counters.inside.fetch_sub(1);
           taken_by_threads.fetch_add(1);

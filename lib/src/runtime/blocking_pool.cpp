@@ -15,8 +15,7 @@ namespace wakeful::detail {
 namespace {
 
 // Runs a job the queue handed over (its reference is now the runner's), or cancels it when
-// abort() came first.
-// Runs a job (or drops it, if it was aborted first); complete_job then publishes its output.
+// abort() came first; complete_job then publishes the outcome.
 void run_job(TaskHeader* task) noexcept {
   if (transition_to_running(task)) {
     task->vtable->cancel(task);
