@@ -93,6 +93,9 @@ An HTTP/1.1 server on the wakeful executor.
                              received (default 20s; 408 beyond)
   --body-min-rate SIZE       bytes per second a slow body must keep up (default 500; 0: none)
   --idle-timeout TIME        kept-alive connection without a request (default 60s)
+  --warm-time TIME           how long a reused keep-alive connection keeps its request state
+                             (parser, coroutine) after a response, for a next request that
+                             follows soon (default 250ms; 0: gives it back at once)
   --write-timeout TIME       a response write that makes no progress (default 30s)
   --shutdown-timeout TIME    on SIGINT/SIGTERM, for in-flight requests (default 10s)
   --drain-grace TIME         during the drain, how long a kept-alive connection may still send
@@ -218,6 +221,10 @@ Parsed parse_args(const std::vector<std::string_view>& args) {
     } else if (flag == "--idle-timeout") {
       if (!parse_duration(value, config.limits.idle_timeout) || config.limits.idle_timeout.count() == 0) {
         return bad("a duration such as 500ms or 10s");
+      }
+    } else if (flag == "--warm-time") {
+      if (!parse_duration(value, config.limits.warm_time)) {
+        return bad("a duration such as 0, 250ms or 1s");
       }
     } else if (flag == "--write-timeout") {
       if (!parse_duration(value, config.limits.write_timeout) || config.limits.write_timeout.count() == 0) {

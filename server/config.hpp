@@ -31,8 +31,12 @@ struct Limits {
   /// To receive a request body, counted from its start (408 and close, or a close once the
   /// response is out), plus one second for every body_min_rate bytes received (0: no more).
   std::chrono::milliseconds body_timeout{20'000};
-  std::size_t body_min_rate = 500;                  ///< bytes per second that earn a body more time
-  std::chrono::milliseconds idle_timeout{60'000};   ///< between requests on a kept-alive connection
+  std::size_t body_min_rate = 500;                 ///< bytes per second that earn a body more time
+  std::chrono::milliseconds idle_timeout{60'000};  ///< between requests on a kept-alive connection
+  /// After its last response, how long a kept-alive connection keeps what serves a request (the
+  /// parser, buffers and the coroutine's frame) for a next request that comes soon; after it, the
+  /// connection holds only its idle state. 0: given back at once.
+  std::chrono::milliseconds warm_time{250};
   std::chrono::milliseconds write_timeout{30'000};  ///< without any write progress
 };
 

@@ -7,7 +7,9 @@
 // link for the drain, the one timer, and the count of requests answered. Everything a request
 // needs while it is read and answered (the parser, the read buffer, the output, the write in
 // flight) lives in the frame of a coroutine, serve_requests, that exists only from the moment the
-// socket has bytes until the answers are written and nothing more is there to read.
+// socket has bytes until the answers are written and nothing more is there to read; on a
+// connection the client reuses, it stays for Limits::warm_time more, so that a burst of
+// requests sets it up once and not once per request.
 //
 //   Connection (the future a worker drives)        serve_requests (a coroutine, while busy)
 //   | stream | link | timer | requests | busy | ---> | Session (llhttp) | InputBuffer | Output |
@@ -54,6 +56,8 @@ class Connection {
 
   /// Reads, answers and writes until everything is answered and the socket has nothing more.
   wakeful::Async<BusyEnd> serve_requests();
+  /// When a connection idle since `idle_since`, after `answered` requests, times out.
+  [[nodiscard]] Clock::time_point idle_deadline(Clock::time_point idle_since, std::size_t answered) const noexcept;
   /// Waits for the idle deadline; true once it has passed.
   bool idle_expired(wakeful::Context& cx);
 

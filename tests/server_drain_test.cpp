@@ -210,6 +210,17 @@ TEST_CASE("the drain's grace: a kept-alive connection's next request is answered
   CHECK(exited_cleanly(server));
 }
 
+TEST_CASE("a warm connection is an idle one for the drain: closed when the grace ends, not its warm time") {
+  HttpdProcess server({"--threads", "1", "--warm-time", "60s", "--drain-grace", "300ms", "--shutdown-timeout", "30s"});
+  HttpClient warm(server.port());
+  REQUIRE(warm.request(get("/plaintext")));
+  REQUIRE(warm.request(get("/plaintext")));  // reused: it now waits warm for 60 s
+  server.signal(SIGTERM);
+  CHECK(warm.closed_within(10s));
+  CHECK(warm.received().empty());
+  CHECK(exited_cleanly(server));
+}
+
 TEST_CASE("sockets from systemd (LISTEN_FDS): served, never closed for others, so a restart loses nothing") {
   const Listener socket;
   // A connection waits in the socket's queue, its request sent, before any server runs.

@@ -174,6 +174,38 @@ TEST_CASE("a kept-alive connection idle past --idle-timeout is closed, and a sil
   }
 }
 
+TEST_CASE("a reused connection's warm time ends at --idle-timeout, and it answers while warm") {
+  for (const std::string& mode : httpd_modes()) {
+    CAPTURE(mode);
+    HttpdProcess server(flags(mode, {"--idle-timeout", "300ms", "--warm-time", "30s"}));
+    HttpClient reused(server.port());
+    for (int i = 0; i < 3; ++i) {  // from the second request on, the connection waits warm
+      CAPTURE(i);
+      const std::optional<HttpResponse> response = reused.request(get("/plaintext"));
+      REQUIRE(response);
+      CHECK(response->status == 200);
+      CHECK(!response->closes());
+    }
+    const auto start = std::chrono::steady_clock::now();
+    CHECK(reused.closed_within(3s));  // not after the 30 s of warm time
+    CHECK(std::chrono::steady_clock::now() - start >= 250ms);
+  }
+}
+
+TEST_CASE("--warm-time 0: a reused connection serves every request cold") {
+  for (const std::string& mode : httpd_modes()) {
+    CAPTURE(mode);
+    HttpdProcess server(flags(mode, {"--warm-time", "0"}));
+    HttpClient client(server.port());
+    for (int i = 0; i < 3; ++i) {
+      CAPTURE(i);
+      const std::optional<HttpResponse> response = client.request(get("/plaintext"));
+      REQUIRE(response);
+      CHECK(response->status == 200);
+    }
+  }
+}
+
 TEST_CASE("--max-requests counts the requests of a connection across its idle waits") {
   // The request state of a connection exists only while a request is in flight; the count of
   // requests answered must outlive it.

@@ -51,6 +51,7 @@ TEST_CASE("the command line: --help, --version, and clear errors with exit statu
            {"--header-timeout", "-1"},
            {"--body-timeout", "0"},
            {"--body-min-rate", "fast"},
+           {"--warm-time", "soon"},
            {"--log-level", "loud"},
            {"--bind", "not-an-address"},
            {"--root", "/nonexistent/dir"},

@@ -7,7 +7,9 @@
 // registration (io::detail::ScheduledIo: 272), Asio's per-descriptor reactor state (168) and its
 // node in the worker's JoinSet (72): 736 bytes asked for, 784 as glibc's chunks (8 bytes of
 // header each, rounded up to 16), which is what RSS sees. The parser, the read buffer, the
-// output and the coroutine that serves requests exist only while a request is in flight.
+// output and the coroutine that serves requests exist only while a request is in flight, and
+// for --warm-time after it on a connection that made more than one request (without the read
+// buffer).
 
 #include <doctest/doctest.h>
 #include <netinet/in.h>
@@ -16,9 +18,11 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdlib>
 #include <new>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +34,7 @@
 #include "wakeful/future/poll_fn.hpp"
 #include "wakeful/net/tcp_listener.hpp"
 #include "wakeful/runtime/runtime.hpp"
+#include "wakeful/time/sleep.hpp"
 #include "worker.hpp"
 
 namespace {
@@ -126,82 +131,172 @@ void await_response(wakeful::Runtime& rt, int fd) {
 
 }  // namespace
 
-TEST_SUITE_BEGIN("server");
+namespace {
 
-TEST_CASE("an idle keep-alive connection holds its task, its registration and its join-set node, no more") {
-  constexpr std::size_t connections = 200;
-  constexpr std::string_view request = "GET /plaintext HTTP/1.1\r\nHost: t\r\n\r\n";
-  httpd::Config config;
-  config.threads = 1;
-  config.mode = httpd::Mode::tasks;
-  httpd::ServerState state(config);
-  httpd::Router router(state);
-  wakeful::Runtime rt = wakeful::Runtime::current_thread();
-  state.runtime = &rt;
-  httpd::Worker worker(state, 0, router);
-  auto listener = wakeful::net::TcpListener::bind(
-      rt.io_context(0), wakeful::asio::ip::tcp::endpoint(wakeful::asio::ip::address_v4::loopback(), 0));
-  REQUIRE(listener.ok());
-  const std::uint16_t port = listener->local_endpoint()->port();
-  std::vector<wakeful::net::TcpListener> listeners;
-  listeners.push_back(std::move(*listener));
-  wakeful::JoinHandle<void> loop = rt.spawn(worker.run(std::move(listeners)));  // runs within block_on
-
-  std::vector<int> clients;
-  clients.reserve(2 * connections);
-  const auto open_idle = [&](std::size_t count) {
-    for (std::size_t i = 0; i < count; ++i) {
-      const int fd = connect_to(port);
-      clients.push_back(fd);
-      REQUIRE(::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size()));
-      await_response(rt, fd);  // answered, and then idle in the same poll
+/// A worker of wakeful-httpd on a current-thread runtime in this process, its listener on an
+/// ephemeral loopback port, and the clients' sockets.
+class CountedServer {
+ public:
+  explicit CountedServer(std::chrono::milliseconds warm_time) : state_(configure(warm_time)), router_(state_) {
+    state_.runtime = &rt_;
+    clients_.reserve(max_clients);  // a vector that grows while counted would count
+    worker_.emplace(state_, 0, router_);
+    auto listener = wakeful::net::TcpListener::bind(
+        rt_.io_context(0), wakeful::asio::ip::tcp::endpoint(wakeful::asio::ip::address_v4::loopback(), 0));
+    REQUIRE(listener.ok());
+    port_ = listener->local_endpoint()->port();
+    std::vector<wakeful::net::TcpListener> listeners;
+    listeners.push_back(std::move(*listener));
+    loop_ = rt_.spawn(worker_->run(std::move(listeners)));  // runs within block_on
+  }
+  CountedServer(const CountedServer&) = delete;
+  CountedServer& operator=(const CountedServer&) = delete;
+  ~CountedServer() {
+    for (const int fd : clients_) {
+      ::close(fd);
     }
-  };
-  // A first batch brings the worker's pools, run queue and timer wheel, and Asio's, to their
-  // working size; the second is counted.
-  open_idle(connections);
-  const auto before = snapshot();
-  open_idle(connections);
-  const auto after = snapshot();
-  CHECK(state.open_connections.load() == 2 * connections);
+    state_.drain.cancel();
+    rt_.block_on(std::move(loop_));
+    CHECK(state_.open_connections.load() == 0);
+  }
 
+  /// Opens `count` connections and makes `requests` requests on each, one after the other.
+  void open(std::size_t count, int requests) {
+    REQUIRE(clients_.size() + count <= max_clients);
+    constexpr std::string_view request = "GET /plaintext HTTP/1.1\r\nHost: t\r\n\r\n";
+    for (std::size_t i = 0; i < count; ++i) {
+      const int fd = connect_to(port_);
+      clients_.push_back(fd);
+      for (int r = 0; r < requests; ++r) {
+        REQUIRE(::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size()));
+        await_response(rt_, fd);  // answered, and then idle (or warm) in the same poll
+      }
+    }
+  }
+
+  /// Runs the server for `time` (its timers fire meanwhile).
+  void run_for(std::chrono::milliseconds time) { rt_.block_on(wakeful::time::sleep_for(time)); }
+
+  [[nodiscard]] std::size_t open_connections() const { return state_.open_connections.load(); }
+
+ private:
+  static constexpr std::size_t max_clients = 1000;
+
+  static httpd::Config configure(std::chrono::milliseconds warm_time) {
+    httpd::Config config;
+    config.threads = 1;
+    config.mode = httpd::Mode::tasks;
+    config.limits.warm_time = warm_time;
+    return config;
+  }
+
+  wakeful::Runtime rt_ = wakeful::Runtime::current_thread();
+  httpd::ServerState state_;
+  httpd::Router router_;
+  std::optional<httpd::Worker> worker_;
+  std::uint16_t port_ = 0;
+  wakeful::JoinHandle<void> loop_;
+  std::vector<int> clients_;
+};
+
+/// What the connections opened between two snapshots hold, each.
+struct PerConnection {
   long blocks = 0;
   std::size_t bytes = 0;
   std::size_t chunks = 0;
+  long large = 0;  // blocks of size_buckets bytes or more (a read buffer, a large frame)
   std::string breakdown;
+};
+
+/// `slack`: how many blocks of a size may be off a multiple of the connections, for what grows
+/// with how many timers happen to fire together (the wheel's lists), which no warm-up fixes.
+PerConnection per_connection(const std::array<long, size_buckets + 1>& before,
+                             const std::array<long, size_buckets + 1>& after, std::size_t connections, long slack = 0) {
+  PerConnection cost;
+  const auto n = static_cast<long>(connections);
   for (std::size_t size = 0; size <= size_buckets; ++size) {
     const long added = after[size] - before[size];
     if (added == 0) {
       continue;
     }
-    CHECK_MESSAGE(added % static_cast<long>(connections) == 0, "blocks of ", size, " bytes: ", added);
-    const long each = added / static_cast<long>(connections);
-    blocks += each;
-    bytes += static_cast<std::size_t>(each) * size;
-    chunks += static_cast<std::size_t>(each) * chunk_of(size);
-    breakdown += " " + std::to_string(each) + "x" + std::to_string(size);
+    const long each = (added + (added >= 0 ? n / 2 : -n / 2)) / n;  // to the nearest
+    CHECK_MESSAGE(std::labs(added - each * n) <= slack, "blocks of ", size, " bytes: ", added);
+    cost.blocks += each;
+    cost.bytes += static_cast<std::size_t>(each) * size;
+    cost.chunks += static_cast<std::size_t>(each) * chunk_of(size);
+    cost.breakdown += " " + std::to_string(each) + "x" + std::to_string(size);
+    if (size == size_buckets) {
+      cost.large += each;
+    }
   }
-  MESSAGE("per idle connection:", breakdown, " = ", bytes, " bytes, ", chunks, " in malloc chunks");
-  CHECK(after[size_buckets] == before[size_buckets]);  // no read buffer, no large frame
+  return cost;
+}
+
+/// The exact idle cost of the header comment.
+void check_idle_cost(const PerConnection& cost, const std::array<long, size_buckets + 1>& before,
+                     const std::array<long, size_buckets + 1>& after, std::size_t connections) {
+  MESSAGE("per idle connection:", cost.breakdown, " = ", cost.bytes, " bytes, ", cost.chunks, " in malloc chunks");
+  CHECK(cost.large == 0);  // no read buffer, no large frame
   // The connection's own block: the task and the Connection, nothing else.
   CHECK(after[sizeof(wakeful::detail::TaskCell<httpd::Connection>)] -
             before[sizeof(wakeful::detail::TaskCell<httpd::Connection>)] ==
         static_cast<long>(connections));
   CHECK(sizeof(wakeful::detail::TaskCell<httpd::Connection>) <= 224);
 #if WAKEFUL_IO_BACKEND_REACTOR_OP && !WAKEFUL_ASIO_IS_BOOST && WAKEFUL_ASIO_VERSION == 102201
-  CHECK(blocks == 4);
-  CHECK(bytes == 736);
+  CHECK(cost.blocks == 4);
+  CHECK(cost.bytes == 736);
 #else
-  MESSAGE(blocks, " blocks (the exact count is checked with the reactor_op backend on Asio 1.22)");
+  MESSAGE(cost.blocks, " blocks (the exact count is checked with the reactor_op backend on Asio 1.22)");
 #endif
-  CHECK(chunks <= 800);  // 0.78 KiB; load/run's memory scenario measures the same as RSS
+  CHECK(cost.chunks <= 800);  // 0.78 KiB; load/run's memory scenario measures the same as RSS
+}
 
-  for (const int fd : clients) {
-    ::close(fd);
-  }
-  state.drain.cancel();
-  rt.block_on(std::move(loop));
-  CHECK(state.open_connections.load() == 0);
+}  // namespace
+
+TEST_SUITE_BEGIN("server");
+
+TEST_CASE("an idle keep-alive connection holds its task, its registration and its join-set node, no more") {
+  constexpr std::size_t connections = 200;
+  CountedServer server(std::chrono::milliseconds(250));  // the default warm time: one request stays cold
+  // A first batch brings the worker's pools, run queue and timer wheel, and Asio's, to their
+  // working size; the second is counted.
+  server.open(connections, 1);
+  const auto before = snapshot();
+  server.open(connections, 1);
+  const auto after = snapshot();
+  CHECK(server.open_connections() == 2 * connections);
+  check_idle_cost(per_connection(before, after, connections), before, after, connections);
+}
+
+TEST_CASE("a reused connection stays warm for --warm-time, then holds what an idle one holds") {
+  constexpr std::size_t connections = 100;
+  constexpr auto warm_time = std::chrono::milliseconds(100);
+  CountedServer server(warm_time);
+  server.open(connections, 2);  // brings the pools to the size of 100 warm connections
+  server.run_for(3 * warm_time);
+  const auto before = snapshot();
+  server.open(connections, 2);
+  const auto warm = snapshot();
+  // Warm: each still holds its busy coroutine's frame and its request state (the read buffer
+  // went back to the pool, which a pooled state's does not count).
+  const PerConnection warm_cost = per_connection(before, warm, connections, 2);
+  MESSAGE("per warm connection:", warm_cost.breakdown, " = ", warm_cost.bytes, " bytes");
+  CHECK(warm_cost.large == 0);
+  CHECK(warm_cost.blocks > 4);
+  server.run_for(3 * warm_time);
+  const auto after = snapshot();
+  CHECK(server.open_connections() == 2 * connections);
+  check_idle_cost(per_connection(before, after, connections, 2), before, after, connections);
+}
+
+TEST_CASE("with --warm-time 0 a reused connection gives its request state back at once") {
+  constexpr std::size_t connections = 100;
+  CountedServer server(std::chrono::milliseconds(0));
+  server.open(connections, 2);
+  const auto before = snapshot();
+  server.open(connections, 2);
+  const auto after = snapshot();
+  check_idle_cost(per_connection(before, after, connections), before, after, connections);
 }
 
 TEST_SUITE_END();
