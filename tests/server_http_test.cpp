@@ -142,7 +142,7 @@ TEST_CASE("a body trickled in below --body-min-rate is cut at --body-timeout, ho
     CHECK(streamed.received().starts_with("HTTP/1.1 200 OK\r\n"));
     // A body that keeps the rate takes as long as it needs, well past --body-timeout.
     HttpClient steady(server.port());
-    const std::string body(16 * 1024, 'z');
+    const std::string body(std::size_t{16} * 1024, 'z');
     REQUIRE(
         steady.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n"));
     const auto start = std::chrono::steady_clock::now();
