@@ -1,17 +1,22 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "support/counting_waker.hpp"
 #include "support/death.hpp"
 #include "wakeful/async.hpp"
+#include "wakeful/detail/cpu_relax.hpp"
 #include "wakeful/runtime/runtime.hpp"
 #include "wakeful/sync/broadcast.hpp"
 #include "wakeful/task/spawn.hpp"
@@ -236,6 +241,169 @@ TEST_CASE("a slow receiver on 2 workers: what it got plus what it missed is ever
   sender.join();
   const Tally tally = rt.block_on(std::move(handle));
   CHECK(tally.count + tally.missed == sends);
+}
+
+namespace {
+
+// What a receiver that may be lapped saw. The values sent are numbered 0, 1, 2, ... in order, so
+// each value received must be the one at its place in that stream, counting those it was told it
+// missed: a value read from a slot a later send overwrote, a torn copy, or a wrong missed count
+// all put a value out of place.
+struct Trace {
+  std::uint64_t received = 0;
+  std::uint64_t missed = 0;
+  std::uint64_t lags = 0;
+  std::uint64_t misplaced = 0;
+};
+
+std::uint64_t number_of(std::uint64_t value) { return value; }
+
+// A payload too long for the short-string buffer, so that every copy reads memory a sender frees
+// when it overwrites the slot: a torn copy shows as a bad prefix, or to the sanitizers.
+std::string payload(std::uint64_t n) { return std::string(40, static_cast<char>('a' + n % 26)) + std::to_string(n); }
+
+std::uint64_t number_of(const std::string& value) {
+  const std::uint64_t n = value.size() > 40 ? std::stoull(value.substr(40)) : ~std::uint64_t{0};
+  return value == payload(n) ? n : ~std::uint64_t{0};
+}
+
+template <class T>
+Async<Trace> follow(broadcast::Receiver<T> rx) {
+  Trace trace;
+  for (;;) {
+    broadcast::RecvResult<T> r = co_await rx.recv();
+    if (r.is_closed()) {
+      co_return trace;
+    }
+    if (r.is_lagged()) {
+      trace.misplaced += r.missed() == 0 ? 1 : 0;
+      trace.missed += r.missed();
+      ++trace.lags;
+      continue;
+    }
+    trace.misplaced += number_of(r.value()) == trace.received + trace.missed ? 0 : 1;
+    ++trace.received;
+  }
+}
+
+// Receivers on 2 workers and a sender thread that laps them over and over: slots are overwritten
+// while receivers read them.
+template <class T, class Make>
+void lapped_receivers(Make make, std::uint64_t sends) {
+  Runtime rt(2);
+  std::uint64_t lags = 0;
+  for (const std::size_t capacity : {2U, 3U, 4U}) {
+    CAPTURE(capacity);
+    auto [tx, rx] = broadcast::channel<T>(capacity);
+    constexpr int receivers = 4;
+    std::vector<JoinHandle<Trace>> handles;
+    handles.reserve(receivers);
+    for (int r = 0; r < receivers; ++r) {
+      handles.push_back(rt.spawn(follow(rx.resubscribe())));
+    }
+    { broadcast::Receiver<T> mine = std::move(rx); }
+    std::thread sender([tx = std::move(tx), make, sends]() mutable {
+      for (std::uint64_t v = 0; v < sends; ++v) {
+        (void)tx.send(make(v));
+      }
+    });
+    sender.join();
+    for (auto& handle : handles) {
+      const Trace trace = rt.block_on(std::move(handle));
+      CHECK(trace.misplaced == 0);
+      CHECK(trace.received + trace.missed == sends);
+      lags += trace.lags;
+    }
+  }
+  CHECK(lags > 0);  // the race under test happened
+}
+
+}  // namespace
+
+TEST_CASE("receivers lapped by a sender on another thread: each value in its place, none lost uncounted") {
+  lapped_receivers<std::uint64_t>([](std::uint64_t v) { return v; }, 20000);
+}
+
+TEST_CASE("string values under lapping: a copy never races the overwrite") {
+  lapped_receivers<std::string>(payload, 10000);
+}
+
+namespace {
+
+// Waits for `flag` to reach `at least`: spinning first, so that the two threads of a race start
+// together, then yielding, so that a machine with fewer free cores than threads still gets on.
+void await_at_least(const std::atomic<int>& flag, int at_least) {
+  for (int spins = 0; flag.load() < at_least; ++spins) {
+    if (spins > 10000) {
+      std::this_thread::yield();
+    }
+  }
+}
+
+void spin_for(int spins) {
+  for (int spin = 0; spin < spins; ++spin) {
+    wakeful::detail::cpu_relax();
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a recv racing a send's publication finds the value or is woken exactly once") {
+  constexpr int rounds = 3000;
+  auto [tx, rx1] = broadcast::channel<int>(2);
+  broadcast::Receiver<int> rx2 = tx.subscribe();
+  std::atomic<int> go{-1};
+  std::atomic<int> sent{0};
+  std::atomic<int> sender_delay{0};
+  std::thread sender([&go, &sent, &sender_delay, tx = std::move(tx)]() mutable {
+    for (int i = 0; i < rounds; ++i) {
+      await_at_least(go, i);
+      spin_for(sender_delay.load());
+      (void)tx.send(i);
+      sent.store(i + 1);  // after the send's wakes
+    }
+  });
+  int found = 0;
+  int woken = 0;
+  int lost = 0;       // pending, and never woken: the failure this test is for
+  int extra = 0;      // woken when found at once, or twice
+  int misplaced = 0;  // not value i
+  // Pauses between go and the polls (negative: between go and the send), moved round by round
+  // towards the point where the polls and the send meet.
+  int delay = 0;
+  for (int i = 0; i < rounds; ++i) {
+    Manual a;
+    Manual b;
+    broadcast::Receiver<int>::Recv r1 = rx1.recv();
+    broadcast::Receiver<int>::Recv r2 = rx2.recv();
+    sender_delay.store(-delay);
+    go.store(i);
+    spin_for(delay);
+    Poll<broadcast::RecvResult<int>> p1 = r1.poll(a.cx);
+    Poll<broadcast::RecvResult<int>> p2 = r2.poll(b.cx);
+    await_at_least(sent, i + 1);
+    const int step = std::max(4, std::abs(delay) / 8);
+    delay = std::clamp(p1.is_ready() ? delay - step : delay + step, -10000, 10000);
+    for (auto [first, recv, m] : {std::tuple{&p1, &r1, &a}, std::tuple{&p2, &r2, &b}}) {
+      if (first->is_ready()) {
+        ++found;
+        extra += m->counter.wakes() == 0 ? 0 : 1;
+        misplaced += (*first)->value() == i ? 0 : 1;
+        continue;
+      }
+      ++woken;
+      lost += m->counter.wakes() == 0 ? 1 : 0;
+      extra += m->counter.wakes() > 1 ? 1 : 0;
+      Poll<broadcast::RecvResult<int>> got = recv->poll(m->cx);
+      misplaced += got.is_ready() && got->value() == i ? 0 : 1;
+    }
+  }
+  sender.join();
+  MESSAGE("found at once: " << found << ", woken: " << woken);
+  CHECK(lost == 0);
+  CHECK(extra == 0);
+  CHECK(misplaced == 0);
+  CHECK(rx1.try_recv().is_closed());
 }
 
 TEST_SUITE_END();
