@@ -7,11 +7,28 @@
 // those numbered from max(0, tail - capacity) to tail - 1. Each receiver holds the number of the
 // next value it wants. A send never waits: a receiver that has fallen more than `capacity`
 // behind finds its next value overwritten, is told how many it missed (Lagged), and continues
-// from the oldest value kept. One lock (detail::Mutex) guards the ring, the counts and the list
-// of receivers waiting for a value; a send unlinks every waiter and wakes it after unlocking.
-// Receivers copy values out (T must be copyable); a slot's value is destroyed when it is
-// overwritten or when the channel goes.
+// from the oldest value kept. Receivers copy values out (T must be copyable); a slot's value is
+// destroyed when it is overwritten or when the channel goes.
+//
+// Locking. Receivers on several threads read every value, so a receive that finds its value
+// there takes no lock shared by the whole channel: it loads `tail` (acquire) and copies the value
+// under the lock of its slot (detail/broadcast_slot.hpp), whose number says whether a later lap
+// overwrote it. A send writes the slot under that lock and then publishes `tail`. Senders
+// serialise on a lock of their own (send_mutex_), which also keeps the receiver count, so that a
+// subscriber's starting point and a send's "no receiver" are decided in one order. Only a
+// receiver that finds nothing takes the channel's lock (mutex_), to join the list of waiters.
+//
+// No lost wake-up: a waiting receiver registers (the waiter count, seq_cst) and then loads
+// `tail` again (seq_cst); a send stores `tail` (seq_cst) and then loads the waiter count. In the
+// single order of those four operations one side sees the other's: the receiver finds the value,
+// or the send sees the count raised and takes mutex_, which the receiver holds from before
+// raising it until its waker is in the list, so the send finds it there and wakes it. A send that
+// finds no waiter never touches mutex_. The last sender leaving wakes the waiters under mutex_
+// too, and receivers look for it under mutex_ after registering.
 
+#include <algorithm>
+#include <atomic>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -20,7 +37,6 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "wakeful/coop.hpp"
 #include "wakeful/detail/intrusive_list.hpp"
@@ -28,6 +44,7 @@
 #include "wakeful/detail/pinned.hpp"
 #include "wakeful/detail/wake_list.hpp"
 #include "wakeful/future.hpp"
+#include "wakeful/sync/detail/broadcast_slot.hpp"
 #include "wakeful/sync/send_result.hpp"
 #include "wakeful/waker.hpp"
 
@@ -140,57 +157,103 @@ struct RecvWaiter {
   RecvWaiter* prev = nullptr;
   RecvWaiter* next = nullptr;
   Waker waker;
-  bool queued = false;  // guarded by the channel's lock
+  // Written under the channel's lock; a woken owner reads it without the lock to learn that the
+  // send that unlinked it is done with it (stored last, release).
+  std::atomic<bool> queued{false};
 };
 
 template <class T>
 class Shared {
  public:
-  explicit Shared(std::size_t capacity) : slots_(capacity) {}
+  explicit Shared(std::size_t capacity) : capacity_(capacity), slots_(std::make_unique<Slot<T>[]>(capacity)) {}
 
-  // Everything below is guarded by mutex_.
-  wakeful::detail::Mutex mutex_;
-  std::vector<std::optional<T>> slots_;
-  std::uint64_t tail_ = 0;  // values sent so far
-  std::size_t senders_ = 1;
+  const std::uint64_t capacity_;
+  const std::unique_ptr<Slot<T>[]> slots_;
+
+  // The senders' side: what a send touches, on a cache line of its own.
+  alignas(64) wakeful::detail::Mutex send_mutex_;  // serialises sends; guards receivers_
   std::size_t receivers_ = 1;
+  std::atomic<std::uint64_t> tail_{0};  // values sent so far; stored under send_mutex_
+
+  // The waiting side, guarded by mutex_.
+  alignas(64) wakeful::detail::Mutex mutex_;
+  std::atomic<std::size_t> waiting_{0};  // waiters_.size(), for sends to read without mutex_
+  std::atomic<std::size_t> senders_{1};  // decremented under mutex_
   wakeful::detail::IntrusiveList<RecvWaiter, &RecvWaiter::prev, &RecvWaiter::next> waiters_;
 
-  [[nodiscard]] std::uint64_t oldest() const noexcept {
-    const std::uint64_t capacity = slots_.size();
-    return tail_ > capacity ? tail_ - capacity : 0;
-  }
-
-  /// The receive of the receiver whose next value is number `next`.
-  RecvResult<T> take(std::uint64_t& next) {
-    const std::uint64_t first = oldest();
-    if (next < first) {
-      const std::uint64_t missed = first - next;
-      next = first;
-      return RecvResult<T>::lagged(missed);
+  /// The receive of the receiver whose next value is number `next`, without the channel's lock.
+  /// `order` is seq_cst for the load of `tail` that follows a waiter's registration.
+  RecvResult<T> take(std::uint64_t& next, std::memory_order order) {
+    std::uint64_t tail = tail_.load(order);
+    if (next == tail) {
+      if (senders_.load(std::memory_order_acquire) != 0) {
+        return RecvResult<T>::empty();
+      }
+      // No sender is left: every send happened before that load, so this tail is final.
+      tail = tail_.load(std::memory_order_acquire);
+      if (next == tail) {
+        return RecvResult<T>::closed();
+      }
     }
-    if (next < tail_) {
-      RecvResult<T> result = RecvResult<T>::of(*slots_[next % slots_.size()]);
+    if (tail - next > capacity_) {
+      return lagged(next, tail);
+    }
+    RecvResult<T> result = RecvResult<T>::empty();
+    const std::uint64_t held =
+        slots_[next % capacity_].read(next, [&result](const T& value) { result = RecvResult<T>::of(value); });
+    if (held == next) {
       ++next;
       return result;
     }
-    return senders_ == 0 ? RecvResult<T>::closed() : RecvResult<T>::empty();
+    assert(held != Slot<T>::none && held > next);  // value `next` was written before `tail` passed it
+    // Overwritten since `tail` was loaded. The value that took the slot is numbered `held`; the
+    // send of it may not have published its tail yet, but the receive can be placed after it.
+    return lagged(next, std::max(tail_.load(std::memory_order_acquire), held + 1));
   }
 
-  /// Wakes every waiting receiver; `lock` is held on entry and released on return.
+  /// Moves `next` to the oldest value kept when the tail is `tail`, and says how far.
+  RecvResult<T> lagged(std::uint64_t& next, std::uint64_t tail) const noexcept {
+    const std::uint64_t first = tail - capacity_;
+    const std::uint64_t missed = first - next;
+    next = first;
+    return RecvResult<T>::lagged(missed);
+  }
+
+  /// Links `waiter` into the list; mutex_ is held. The count is seq_cst: see the top of the file.
+  void link(RecvWaiter& waiter) noexcept {
+    waiters_.push_back(&waiter);
+    waiter.queued.store(true, std::memory_order_relaxed);
+    waiting_.fetch_add(1, std::memory_order_seq_cst);
+  }
+
+  /// Unlinks `waiter` if it is still linked; mutex_ is held.
+  void unlink(RecvWaiter& waiter) noexcept {
+    if (waiter.queued.load(std::memory_order_relaxed)) {
+      waiters_.remove(&waiter);
+      waiter.queued.store(false, std::memory_order_relaxed);
+      waiting_.fetch_sub(1, std::memory_order_seq_cst);
+    }
+  }
+
+  /// Wakes every waiting receiver; `lock` (on mutex_) is held on entry and released on return.
   void wake_waiters(std::unique_lock<wakeful::detail::Mutex>& lock) {
     wakeful::detail::WakeList wakes;
+    std::size_t taken = 0;
     while (RecvWaiter* waiter = waiters_.front()) {
       if (wakes.full()) {
+        waiting_.fetch_sub(taken, std::memory_order_seq_cst);
+        taken = 0;
         lock.unlock();
         wakes.wake_all();
         lock.lock();
         continue;
       }
       waiters_.pop_front();
-      waiter->queued = false;
       wakes.push(std::move(waiter->waker));
+      ++taken;
+      waiter->queued.store(false, std::memory_order_release);  // the last touch: see RecvWaiter
     }
+    waiting_.fetch_sub(taken, std::memory_order_seq_cst);
     lock.unlock();
     wakes.wake_all();
   }
@@ -216,8 +279,7 @@ class Sender {
  public:
   Sender(const Sender& other) : shared_(other.shared_) {
     if (shared_) {
-      const std::lock_guard lock(shared_->mutex_);
-      ++shared_->senders_;
+      shared_->senders_.fetch_add(1, std::memory_order_relaxed);  // `other` keeps it above 0
     }
   }
   Sender(Sender&&) noexcept = default;
@@ -232,28 +294,35 @@ class Sender {
   /// receiver exists.
   SendResult<T> send(T value) {
     require_shared();
-    std::unique_lock lock(shared_->mutex_);
-    if (shared_->receivers_ == 0) {
-      return SendError<T>(SendFailure::closed, std::move(value));
+    detail::Shared<T>& shared = *shared_;
+    {
+      const std::lock_guard lock(shared.send_mutex_);
+      if (shared.receivers_ == 0) {
+        return SendError<T>(SendFailure::closed, std::move(value));
+      }
+      const std::uint64_t tail = shared.tail_.load(std::memory_order_relaxed);
+      shared.slots_[tail % shared.capacity_].write(tail, std::move(value));
+      shared.tail_.store(tail + 1, std::memory_order_seq_cst);  // then the waiter count: see the top
     }
-    shared_->slots_[shared_->tail_ % shared_->slots_.size()] = std::move(value);
-    ++shared_->tail_;
-    shared_->wake_waiters(lock);
+    if (shared.waiting_.load(std::memory_order_seq_cst) != 0) {
+      std::unique_lock lock(shared.mutex_);
+      shared.wake_waiters(lock);
+    }
     return {};
   }
 
   /// A new receiver, which will see the values sent from now on.
   Receiver<T> subscribe() const {
     require_shared();
-    const std::lock_guard lock(shared_->mutex_);
+    const std::lock_guard lock(shared_->send_mutex_);
     ++shared_->receivers_;
-    return Receiver<T>(shared_, shared_->tail_);
+    return Receiver<T>(shared_, shared_->tail_.load(std::memory_order_relaxed));
   }
 
   /// The number of receivers.
   [[nodiscard]] std::size_t receiver_count() const {
     require_shared();
-    const std::lock_guard lock(shared_->mutex_);
+    const std::lock_guard lock(shared_->send_mutex_);
     return shared_->receivers_;
   }
 
@@ -272,7 +341,7 @@ class Sender {
       return;
     }
     std::unique_lock lock(shared_->mutex_);
-    if (--shared_->senders_ == 0) {
+    if (shared_->senders_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       shared_->wake_waiters(lock);
     } else {
       lock.unlock();
@@ -310,16 +379,15 @@ class Receiver {
   /// The next value if one is there: a value, lagged (with the count missed), closed or empty.
   RecvResult<T> try_recv() {
     require_shared();
-    const std::lock_guard lock(shared_->mutex_);
-    return shared_->take(next_);
+    return shared_->take(next_, std::memory_order_acquire);
   }
 
   /// A new receiver on the same channel that will see the values sent from now on.
   Receiver resubscribe() const {
     require_shared();
-    const std::lock_guard lock(shared_->mutex_);
+    const std::lock_guard lock(shared_->send_mutex_);
     ++shared_->receivers_;
-    return Receiver(shared_, shared_->tail_);
+    return Receiver(shared_, shared_->tail_.load(std::memory_order_relaxed));
   }
 
   /// The future of Receiver::recv(): ready with the next value, with lagged (saying how many
@@ -345,10 +413,7 @@ class Receiver {
       if (waiting_) {
         Waker dropped;  // dropped after unlocking
         const std::lock_guard lock(receiver_->shared_->mutex_);
-        if (waiter_.queued) {
-          receiver_->shared_->waiters_.remove(&waiter_);
-          waiter_.queued = false;
-        }
+        receiver_->shared_->unlink(waiter_);
         dropped = std::move(waiter_.waker);
       }
     }
@@ -360,26 +425,31 @@ class Receiver {
         return Pending;
       }
       detail::Shared<T>& shared = *receiver_->shared_;
-      const std::lock_guard lock(shared.mutex_);
-      RecvResult<T> result = shared.take(receiver_->next_);
-      if (!result.is_empty()) {
-        if (waiter_.queued) {
-          shared.waiters_.remove(&waiter_);
-          waiter_.queued = false;
+      RecvResult<T> result = shared.take(receiver_->next_, std::memory_order_acquire);
+      if (result.is_empty()) {
+        // Register, then look again: a send that published its value before the registration
+        // was seen is found now; one after it finds the waiter (see the top of the file).
+        const std::lock_guard lock(shared.mutex_);
+        waiting_ = true;  // before the receive below, which may throw: the destructor unlinks
+        if (!waiter_.waker.will_wake(cx.waker())) {
+          waiter_.waker = cx.waker();
         }
-        waiting_ = false;
-        return result;
+        if (!waiter_.queued.load(std::memory_order_relaxed)) {
+          shared.link(waiter_);
+        }
+        result = shared.take(receiver_->next_, std::memory_order_seq_cst);
+        if (result.is_empty()) {
+          coop::refund();
+          return Pending;
+        }
+        shared.unlink(waiter_);
+      } else if (waiting_ && waiter_.queued.load(std::memory_order_acquire)) {
+        // Polled again before the send that would wake it: leave the list.
+        const std::lock_guard lock(shared.mutex_);
+        shared.unlink(waiter_);
       }
-      if (!waiter_.waker.will_wake(cx.waker())) {
-        waiter_.waker = cx.waker();
-      }
-      if (!waiter_.queued) {
-        shared.waiters_.push_back(&waiter_);
-        waiter_.queued = true;
-      }
-      waiting_ = true;
-      coop::refund();
-      return Pending;
+      waiting_ = false;
+      return result;
     }
 
    private:
@@ -408,7 +478,7 @@ class Receiver {
       return;
     }
     {
-      const std::lock_guard lock(shared_->mutex_);
+      const std::lock_guard lock(shared_->send_mutex_);
       --shared_->receivers_;
     }
     shared_.reset();
