@@ -6,8 +6,11 @@
 // overwrote it a lap later. The lock is there because T may own memory (std::string): a receiver
 // copying a value must never race a sender overwriting it, so an optimistic (seqlock) copy that
 // is retried when torn is not an option. Only a sender writing a slot and the receivers reading
-// that same slot meet on it, for the length of one copy. Empty until first written: the value is
-// constructed then, so a channel of large capacity costs no T until it is used.
+// that same slot meet on it, for the length of one copy. A reader-writer lock would let two
+// workers copy one value at once, but measured no faster on workload 9 (either costs one atomic
+// read-modify-write per side, and the copies are short), and detail::Mutex sleeps where a
+// hand-written one would spin behind a preempted holder. Empty until first written: the value
+// is constructed then, so a channel of large capacity costs no T until it is used.
 
 #include <cstdint>
 #include <memory>
