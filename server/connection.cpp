@@ -72,16 +72,17 @@ class ReadWhileWarm {
         [this, &offered] {
           const std::span<std::byte> space = input_->space();
           offered = space.size();
-          io::Result<std::size_t> result = stream_->try_read(space);
-          if (!result.ok() && result.error() == std::errc::operation_would_block) {
-            input_->release();  // even a warm connection holds no read buffer while it waits
-          }
-          return result;
+          return stream_->try_read(space);
         },
         [&offered](std::size_t moved) { return io::ShortTransfer{offered}(moved); });
     if (got.is_ready()) {
       return std::optional<io::Result<std::size_t>>(std::move(*got));
     }
+    // Even a warm connection holds no read buffer while it waits: the buffer goes back to the
+    // worker's pool, where the next connection with bytes to read takes it while it is still in
+    // the cache. (Pending comes from a would-block read, or from the readiness a short read
+    // cleared without one: both leave the buffer empty.)
+    input_->release();
     if (!wakeful::coop::has_budget_remaining()) {
       return Pending;  // the budget is spent, not the socket: the task was woken to go on
     }

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "connection.hpp"
+#include "http/input_buffer.hpp"
 #include "router.hpp"
 #include "server_state.hpp"
 #include "wakeful/config.hpp"
@@ -287,6 +288,23 @@ TEST_CASE("a reused connection stays warm for --warm-time, then holds what an id
   const auto after = snapshot();
   CHECK(server.open_connections() == 2 * connections);
   check_idle_cost(per_connection(before, after, connections, 2), before, after, connections);
+}
+
+TEST_CASE("a warm connection holds no read buffer while it waits") {
+  // The read buffer (16 KiB) goes back to the worker's pool whenever a warm connection finds
+  // nothing to read, also after a short read that told it so without a would-block call: warm
+  // connections share the pool's buffers instead of holding one each.
+  constexpr std::size_t connections = 100;
+  CountedServer server(std::chrono::seconds(30));  // every one stays warm through the test
+  // Read buffers in use: the large blocks alive, less those the pool keeps (the earlier cases'
+  // connections left some there, on this thread).
+  const auto held = [] { return snapshot()[size_buckets] - static_cast<long>(httpd::http::InputBuffer::pooled()); };
+  const long before = held();
+  server.open(connections, 2);
+  CHECK(server.open_connections() == connections);
+  const long warm = held() - before;
+  MESSAGE(warm, " read buffers held by ", connections, " warm connections");
+  CHECK(warm == 0);
 }
 
 TEST_CASE("with --warm-time 0 a reused connection gives its request state back at once") {

@@ -32,6 +32,8 @@ class BufferPool {
     return static_cast<char*>(::operator new(capacity));
   }
 
+  [[nodiscard]] std::size_t size() const noexcept { return free_.size(); }
+
   void give(char* block, std::size_t capacity) noexcept {
     if (free_.size() < max_free && (capacity_ == 0 || capacity_ == capacity)) {
       capacity_ = capacity;
@@ -83,6 +85,8 @@ void InputBuffer::release() noexcept {
     data_ = nullptr;
   }
 }
+
+std::size_t InputBuffer::pooled() noexcept { return pool().size(); }
 
 std::size_t InputBuffer::fill(std::string_view bytes) {
   const std::span<std::byte> room = space();

@@ -41,6 +41,9 @@ class InputBuffer {
   /// Gives the memory back to the pool; only when empty().
   void release() noexcept;
 
+  /// How many buffers the calling thread's pool holds free (for tests).
+  [[nodiscard]] static std::size_t pooled() noexcept;
+
   /// Appends `bytes` (for tests and fuzzing); returns how many fitted.
   std::size_t fill(std::string_view bytes);
 
