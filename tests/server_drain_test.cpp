@@ -216,9 +216,10 @@ TEST_CASE("a warm connection is an idle one for the drain: closed when the grace
   REQUIRE(warm.request(get("/plaintext")));
   REQUIRE(warm.request(get("/plaintext")));  // reused: it now waits warm for 60 s
   server.signal(SIGTERM);
+  INFO("the client received: \"" << warm.received() << "\"");  // printed when a check fails
   CHECK(warm.closed_within(10s));
   CHECK(warm.received().empty());
-  CHECK(exited_cleanly(server));
+  CHECK(exited_cleanly(server));  // prints the server's log when it did not exit cleanly
 }
 
 TEST_CASE("sockets from systemd (LISTEN_FDS): served, never closed for others, so a restart loses nothing") {
