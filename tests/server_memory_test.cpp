@@ -271,20 +271,32 @@ TEST_CASE("an idle keep-alive connection holds its task, its registration and it
 
 TEST_CASE("a reused connection stays warm for --warm-time, then holds what an idle one holds") {
   constexpr std::size_t connections = 100;
-  constexpr auto warm_time = std::chrono::milliseconds(100);
+  // Long beside the time 100 connections take to open: the first ones must still be warm when
+  // the last one is counted (at 100 ms a loaded CI machine let 55 of them cool first).
+  constexpr auto warm_time = std::chrono::milliseconds(1000);
+  // The warm deadline is exact (the connection's timer is reset to it), so a little past it
+  // every connection has cooled.
+  constexpr auto cooling = warm_time + std::chrono::milliseconds(500);
   CountedServer server(warm_time);
   server.open(connections, 2);  // brings the pools to the size of 100 warm connections
-  server.run_for(3 * warm_time);
+  server.run_for(cooling);
   const auto before = snapshot();
+  const auto opening = std::chrono::steady_clock::now();
   server.open(connections, 2);
   const auto warm = snapshot();
-  // Warm: each still holds its busy coroutine's frame and its request state (the read buffer
-  // went back to the pool, which a pooled state's does not count).
-  const PerConnection warm_cost = per_connection(before, warm, connections, 2);
-  MESSAGE("per warm connection:", warm_cost.breakdown, " = ", warm_cost.bytes, " bytes");
-  CHECK(warm_cost.large == 0);
-  CHECK(warm_cost.blocks > 4);
-  server.run_for(3 * warm_time);
+  const auto opened_in = std::chrono::steady_clock::now() - opening;
+  if (opened_in < warm_time) {
+    // Warm: each still holds its busy coroutine's frame and its request state (the read buffer
+    // went back to the pool, which a pooled state's does not count).
+    const PerConnection warm_cost = per_connection(before, warm, connections, 2);
+    MESSAGE("per warm connection:", warm_cost.breakdown, " = ", warm_cost.bytes, " bytes");
+    CHECK(warm_cost.large == 0);
+    CHECK(warm_cost.blocks > 4);
+  } else {
+    WARN_MESSAGE(false, "opening took ", std::chrono::duration<double>(opened_in).count(),
+                 " s, longer than the warm time: the warm cost is not checked in this run");
+  }
+  server.run_for(cooling);
   const auto after = snapshot();
   CHECK(server.open_connections() == 2 * connections);
   check_idle_cost(per_connection(before, after, connections, 2), before, after, connections);
