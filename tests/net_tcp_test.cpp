@@ -24,6 +24,7 @@
 #include "wakeful/io.hpp"
 #include "wakeful/runtime/runtime.hpp"
 #include "wakeful/task/spawn.hpp"
+#include "wakeful/time/clock.hpp"
 
 using namespace wakeful;  // NOLINT(google-build-using-namespace)
 using namespace std::chrono_literals;
@@ -364,6 +365,35 @@ TEST_CASE("a connect that cannot complete is dropped by its timeout") {
     co_return std::error_code();
   }(endpoint));
   CHECK(error == std::errc::timed_out);
+}
+
+TEST_CASE("connect's own timeout counts on the runtime's clock, a paused one too") {
+  // The paused clock runs an hour ahead of the steady clock here. A deadline taken from the
+  // steady clock would lie an hour in the past of the runtime's timers, and the connect would
+  // time out at its first Pending, long before its 5 s.
+  Runtime rt(1);
+  struct Outcome {
+    std::error_code error;
+    time::Clock::duration elapsed{};
+  };
+  const Outcome outcome = rt.block_on([]() -> Async<Outcome> {
+    TcpListener listener = TcpListener::bind(loopback()).value();
+    const asio::ip::tcp::endpoint to = listener.local_endpoint().value();
+    time::pause();
+    time::advance(1h);
+    const time::Clock::time_point start = time::now();
+    io::Result<TcpStream> stream = co_await TcpStream::connect(to, 5s);
+    co_return Outcome{stream ? std::error_code() : stream.error(), time::now() - start};
+  }());
+  // Loopback answers at once; should the runtime find nothing ready in between, the paused clock
+  // jumps to the deadline, and then the whole 5 s have passed.
+  MESSAGE("connect: ", outcome.error.message(), " after ", time::Clock::duration(outcome.elapsed).count(), " ns");
+  if (outcome.error == std::errc::timed_out) {
+    CHECK(outcome.elapsed == 5s);
+  } else {
+    CHECK(!outcome.error);
+    CHECK(outcome.elapsed < 5s);
+  }
 }
 
 TEST_CASE("vectored writes, options and addresses") {

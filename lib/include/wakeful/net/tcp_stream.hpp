@@ -24,6 +24,7 @@
 #include "wakeful/io/result.hpp"
 #include "wakeful/io/split.hpp"
 #include "wakeful/poll.hpp"
+#include "wakeful/time/clock.hpp"
 #include "wakeful/time/timeout.hpp"
 
 namespace wakeful::net {
@@ -71,8 +72,9 @@ class TcpStream {
   /// runtime worker.
   static Connect connect(const asio::ip::tcp::endpoint& endpoint);
 
-  /// As connect, giving up after `timeout`: then the attempt is dropped (its socket closed) and
-  /// the result is `std::errc::timed_out`.
+  /// As connect, giving up after `timeout` of the runtime's clock (time::now(), so a paused
+  /// clock bounds it too): then the attempt is dropped (its socket closed) and the result is
+  /// `std::errc::timed_out`. The deadline is taken when this is called.
   static ConnectTimeout connect(const asio::ip::tcp::endpoint& endpoint, std::chrono::steady_clock::duration timeout);
 
   /// Connects to each of `endpoints` in turn until one connects: the stream, or, when every one
@@ -277,7 +279,7 @@ class [[nodiscard]] TcpStream::ConnectTimeout {
  private:
   friend class TcpStream;
   ConnectTimeout(Connect connect, std::chrono::steady_clock::duration timeout)
-      : attempt_(std::move(connect), std::chrono::steady_clock::now() + timeout) {}
+      : attempt_(std::move(connect), time::now() + timeout) {}
   time::Timeout<Connect> attempt_;
 };
 
