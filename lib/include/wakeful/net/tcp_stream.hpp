@@ -24,7 +24,6 @@
 #include "wakeful/io/result.hpp"
 #include "wakeful/io/split.hpp"
 #include "wakeful/poll.hpp"
-#include "wakeful/time/clock.hpp"
 #include "wakeful/time/timeout.hpp"
 
 namespace wakeful::net {
@@ -279,7 +278,7 @@ class [[nodiscard]] TcpStream::ConnectTimeout {
  private:
   friend class TcpStream;
   ConnectTimeout(Connect connect, std::chrono::steady_clock::duration timeout)
-      : attempt_(std::move(connect), time::now() + timeout) {}
+      : attempt_(time::timeout(timeout, std::move(connect))) {}
   time::Timeout<Connect> attempt_;
 };
 
